@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/contam-dev/contam/index/text"
+	"github.com/contam-dev/contam/shard"
+	"github.com/contam-dev/contam/shard/source"
+)
+
+func newBuildCmd() *cobra.Command {
+	var (
+		out     string
+		opt     shard.Options
+		mem     = byteSize(shard.DefaultMemory)
+		maxDoc  = byteSize(source.DefaultMaxDocBytes)
+		quiet   bool
+		seedStr string
+	)
+	cmd := &cobra.Command{
+		Use:   "build --out DIR [flags] CORPUS...",
+		Short: "Build an index over corpus files, directories or globs",
+		Long: `Build streams corpus files into a sharded n-gram index.
+
+Inputs are files, directories (walked recursively) and globs. Formats: JSON
+Lines (.jsonl, .json, .ndjson; one document per line, text in --text-field)
+and plain text (.txt: one document per file); each may be gzip- or
+zstd-compressed, detected from the file's first bytes.
+
+Files are split into shards by size (so --shards is at most the number of
+files); each shard holds a Pebble database of n-gram postings, a compressed
+store of the original documents and a Bloom filter. The index is built in a
+temporary directory next to --out and moved into place only when complete;
+a failed or interrupted build leaves nothing that 'check' would open.`,
+		Example: `  contam build --out idx/ corpus/*.jsonl.zst corpus/*.json.gz
+  contam build --out idx/ --shards 4 --memory 4GiB --meta url corpus/`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("build: no corpus files given")
+			}
+			if out == "" {
+				return usagef("build: --out is required")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if seedStr != "" {
+				s, err := strconv.ParseUint(seedStr, 0, 64)
+				if err != nil {
+					return usagef("build: --seed: %v", err)
+				}
+				opt.Seed = s
+			}
+			files, err := source.Expand(args)
+			if err != nil {
+				return err
+			}
+			opt.Memory = int64(mem)
+			opt.Source.MaxDocBytes = int64(maxDoc)
+			prog := &shard.Progress{}
+			opt.Progress = prog
+			if v := os.Getenv("CONTAM_TEST_FAIL_AFTER_DOCS"); v != "" {
+				opt.FailAfterDocs, _ = strconv.ParseInt(v, 10, 64)
+			}
+			opt.Source.OnSkip = func(s source.Skip) {
+				if !quiet {
+					fmt.Fprintf(os.Stderr, "skipped: %s: line %d (byte %d): %v\n", s.File, s.Line, s.Offset, s.Reason)
+				}
+			}
+			stopBar := startProgress(prog, quiet)
+			res, err := shard.Build(cmd.Context(), out, files, opt)
+			stopBar(err == nil)
+			if err != nil {
+				return err
+			}
+			if !quiet {
+				m := res.Manifest
+				mb := float64(m.Counts.TextBytes) / 1e6
+				fmt.Fprintf(os.Stderr, "built %s: %d docs, %.1f MB text, %d tokens, %d n-grams, %d shards in %.1fs (%.1f MB/s",
+					out, m.Counts.Docs, mb, m.Counts.Tokens, m.Counts.NGrams, len(m.Shards), m.BuildSeconds, mb/m.BuildSeconds)
+				if m.Counts.Skipped > 0 {
+					fmt.Fprintf(os.Stderr, "); skipped %d bad records\n", m.Counts.Skipped)
+				} else {
+					fmt.Fprintf(os.Stderr, ")\n")
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&out, "out", "o", "", "index directory to create (required)")
+	f.IntVar(&opt.Shards, "shards", runtime.NumCPU(), "number of shards (at most one per input file)")
+	f.IntVar(&opt.Workers, "workers", 0, "shards built at once (default: min(shards, cores))")
+	f.Var(&mem, "memory", "memory budget for sorted runs across all workers; runs spill to disk beyond it")
+	f.IntVar(&opt.N, "n", shard.DefaultN, "n-gram length in tokens (longer matches are found by extending verified anchors)")
+	f.StringVar(&opt.Normalizer, "normalizer", text.Default, fmt.Sprintf("text normalizer %v", text.Names()))
+	f.StringVar(&seedStr, "seed", "", "n-gram hash seed (default: contam's fixed seed; recorded in the manifest)")
+	f.Float64Var(&opt.BloomFPR, "bloom-fpr", shard.DefaultBloomFPR, "target false-positive rate of each shard's Bloom filter")
+	f.StringVar(&opt.Source.TextField, "text-field", "text", "JSON field holding the document text")
+	f.StringVar(&opt.Source.IDField, "id-field", "id", "JSON field holding the document id ('' for file:line)")
+	f.StringSliceVar(&opt.Source.MetaFields, "meta", []string{"url"}, "JSON fields kept as document metadata for reports")
+	f.Var(&maxDoc, "max-doc-bytes", "largest document (JSON line or .txt file) accepted; larger ones are an error, or skipped with --skip-bad")
+	f.BoolVar(&opt.Source.SkipBad, "skip-bad", false, "skip bad records (invalid JSON or UTF-8, missing text, over-long lines) and report them instead of failing")
+	f.BoolVar(&opt.Force, "force", false, "replace an existing index at --out")
+	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar or summary")
+	return cmd
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/contam-dev/contam/index"
+	"github.com/contam-dev/contam/index/text"
+	"github.com/contam-dev/contam/query"
+	"github.com/contam-dev/contam/query/item"
+	"github.com/contam-dev/contam/query/report"
+	"github.com/contam-dev/contam/shard"
+	"github.com/contam-dev/contam/shard/source"
+)
+
+func newCheckCmd() *cobra.Command {
+	var (
+		ixDir, bench, format, outPath string
+		iopt                          item.Options
+		qopt                          query.Options
+		noBloom, showStats, brute     bool
+		bruteN                        int
+		bruteNorm                     string
+		fields                        []string
+	)
+	cmd := &cobra.Command{
+		Use:   "check --index DIR --bench FILE [flags]",
+		Short: "Check a benchmark for items that occur in the indexed corpus",
+		Long: `Check looks every benchmark item up in the index. Each n-gram the item shares
+with the corpus is an anchor; every anchor is verified token by token against
+the stored document text and extended to the longest shared span, so no hash
+or Bloom false positive is ever reported.
+
+Per item: tokens, verified spans (token and byte offsets in the item),
+coverage (fraction of item tokens inside a verified span of ≥ n tokens),
+longest span, number of corpus documents with a span, and the top documents
+with the matched text in context. Verdict: contaminated when the longest span
+≥ --min-span tokens or coverage ≥ --min-coverage.
+
+Benchmarks: JSON Lines (optionally gzip/zstd), CSV/TSV with a header row,
+Parquet. --field names one or more fields (joined by newlines) or is a Go
+template such as '{{.question}} {{.answer}}'. --id-field is a field name or a
+template with the record's fields plus ._index (0-based record index) and
+._stem; by default ids are <file stem>/<index>.
+
+Exit status: 0 on success whether or not contamination was found, 1 on I/O
+or input errors, 2 on usage errors.`,
+		Example: `  contam check --index idx/ --bench gsm8k_test.jsonl --field question,answer --id-field 'gsm8k/test/{{._index}}'
+  contam check --index idx/ --bench humaneval.jsonl --field prompt,canonical_solution --id-field task_id --format jsonl`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if bench == "" {
+				return usagef("check: --bench is required")
+			}
+			if brute {
+				if len(args) == 0 {
+					return usagef("check --brute: give the corpus files to scan as arguments")
+				}
+				return nil
+			}
+			if ixDir == "" {
+				return usagef("check: --index is required")
+			}
+			if len(args) > 0 {
+				return usagef("check: unexpected arguments %q (corpus files are only read with --brute)", args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !validFormat(format) {
+				return usagef("check: unknown --format %q (want table, jsonl or markdown)", format)
+			}
+			iopt.Fields = splitFields(fields)
+			items, err := item.Load(bench, iopt)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			var (
+				rs  []query.Result
+				hdr = report.Header{Bench: bench}
+			)
+			if brute {
+				files, err := source.Expand(args)
+				if err != nil {
+					return err
+				}
+				rs, err = query.Brute(files, source.Options{TextField: "text", IDField: "id", MetaFields: []string{"url"}}, bruteNorm, bruteN, items, qopt)
+				if err != nil {
+					return err
+				}
+				hdr.Index, hdr.N, hdr.Normalize = "brute-force scan", bruteN, bruteNorm
+			} else {
+				ix, err := index.Open(ixDir, index.OpenOptions{NoBloom: noBloom})
+				if err != nil {
+					return err
+				}
+				defer ix.Close()
+				ch, err := query.NewChecker(ix, qopt)
+				if err != nil {
+					return err
+				}
+				rs, err = ch.Check(cmd.Context(), items)
+				if err != nil {
+					return err
+				}
+				hdr.Index, hdr.N, hdr.Normalize = ixDir, ix.Manifest.Params.N, ix.Manifest.Params.Normalizer
+				if showStats {
+					printLookupStats(ix, len(items), time.Since(start))
+				}
+			}
+			hdr.Rule = rs0Rule(rs, qopt)
+			var w io.Writer = os.Stdout
+			if outPath != "" {
+				f, err := os.Create(outPath)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				w = f
+			}
+			if err := report.Write(w, format, hdr, rs); err != nil {
+				return err
+			}
+			if outPath != "" {
+				if f, ok := w.(*os.File); ok {
+					return f.Close()
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&ixDir, "index", "i", "", "index directory (built by 'contam build')")
+	f.StringVarP(&bench, "bench", "b", "", "benchmark file (JSONL, CSV, TSV, Parquet; '-' for JSONL on stdin)")
+	f.StringArrayVar(&fields, "field", []string{"text"}, "field(s) holding the text to check (repeat or comma-separate), or a Go template")
+	f.StringVar(&iopt.IDField, "id-field", "", "field or Go template giving item ids (default <file stem>/<index>)")
+	f.IntVar(&iopt.Limit, "limit", 0, "check only the first N items")
+	f.StringVarP(&format, "format", "f", "table", "output format: table, jsonl, markdown")
+	f.StringVarP(&outPath, "out", "o", "", "write the report to this file instead of stdout")
+	f.IntVar(&qopt.Rule.MinSpan, "min-span", query.DefaultMinSpan, "contaminated if the longest verified span has at least this many tokens")
+	f.Float64Var(&qopt.Rule.MinCoverage, "min-coverage", query.DefaultMinCoverage, "… or at least this fraction of item tokens lie in verified spans")
+	f.IntVar(&qopt.TopDocs, "top-docs", query.DefaultTopDocs, "documents shown per item")
+	f.IntVar(&qopt.Context, "context", query.DefaultContext, "characters of document context shown on each side of a match")
+	f.IntVar(&qopt.Workers, "workers", 0, "items checked at once (default: number of cores)")
+	f.BoolVar(&noBloom, "no-bloom", false, "do not consult the Bloom filters (to measure what they save)")
+	f.BoolVar(&showStats, "stats", false, "print lookup statistics (Bloom skips, Pebble reads, time) to stderr")
+	f.BoolVar(&brute, "brute", false, "no index: scan the corpus files given as arguments directly (the correctness oracle)")
+	f.IntVar(&bruteN, "n", shard.DefaultN, "with --brute: n-gram length")
+	f.StringVar(&bruteNorm, "normalizer", text.Default, "with --brute: normalizer")
+	return cmd
+}
+
+func validFormat(f string) bool {
+	for _, x := range report.Formats {
+		if f == x {
+			return true
+		}
+	}
+	return f == "md"
+}
+
+func rs0Rule(rs []query.Result, o query.Options) query.Rule {
+	if len(rs) > 0 {
+		return rs[0].Rule
+	}
+	return o.Rule
+}
+
+func printLookupStats(ix *index.Index, items int, d time.Duration) {
+	var t index.ShardStats
+	for _, s := range ix.Shards {
+		st := s.Stats()
+		t.Lookups += st.Lookups
+		t.BloomSkips += st.BloomSkips
+		t.PebbleReads += st.PebbleReads
+		t.PebbleHits += st.PebbleHits
+	}
+	fmt.Fprintf(os.Stderr, "checked %d items in %s against %s (%d shards): %d lookups, %d skipped by Bloom, %d Pebble reads, %d hits\n",
+		items, d.Round(time.Millisecond), filepath.Clean(ix.Dir), len(ix.Shards), t.Lookups, t.BloomSkips, t.PebbleReads, t.PebbleHits)
+}
+
+// splitFields splits comma-separated field names, leaving templates (which
+// may contain commas) whole.
+func splitFields(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		if strings.Contains(v, "{{") {
+			out = append(out, v)
+			continue
+		}
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,258 @@
+package index
+
+import (
+	"bufio"
+	"container/list"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// DocMeta is what the document store keeps besides the text.
+type DocMeta struct {
+	ID     string            `json:"id"`
+	Input  int               `json:"input"`          // index into the shard manifest's Inputs
+	Line   int64             `json:"line,omitempty"` // 1-based line in the input (JSONL)
+	Offset int64             `json:"offset"`         // byte offset of the record in the uncompressed input
+	Meta   map[string]string `json:"meta,omitempty"` // kept metadata fields, e.g. url
+}
+
+// Doc is a stored document.
+type Doc struct {
+	DocMeta
+	Text []byte
+}
+
+const docIdxEntry = 24
+
+// DefaultDocBlockSize is the uncompressed size at which a doc store block is
+// closed. Larger blocks compress better; smaller ones make reading one
+// document cheaper.
+const DefaultDocBlockSize = 64 << 10
+
+// DocWriter appends documents to a shard's document store.
+type DocWriter struct {
+	data, idx       *os.File
+	dataW, idxW     *bufio.Writer
+	enc             *zstd.Encoder
+	block           []byte // records of the open block
+	blockStarts     []int  // record offsets within the open block
+	off             uint64 // bytes written to data
+	n               uint32
+	blockSize       int
+	scratch, packed []byte
+}
+
+// NewDocWriter creates dir/docs.zst and dir/docs.idx.
+func NewDocWriter(data, idx string, blockSize int) (*DocWriter, error) {
+	if blockSize <= 0 {
+		blockSize = DefaultDocBlockSize
+	}
+	df, err := os.Create(data)
+	if err != nil {
+		return nil, err
+	}
+	xf, err := os.Create(idx)
+	if err != nil {
+		df.Close()
+		return nil, err
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
+	if err != nil {
+		df.Close()
+		xf.Close()
+		return nil, err
+	}
+	return &DocWriter{data: df, idx: xf, dataW: bufio.NewWriterSize(df, 1<<20), idxW: bufio.NewWriterSize(xf, 64<<10), enc: enc, blockSize: blockSize}, nil
+}
+
+// Add stores a document and returns its shard-local number.
+func (w *DocWriter) Add(meta *DocMeta, text []byte) (uint32, error) {
+	if w.n == ^uint32(0) {
+		return 0, fmt.Errorf("index: shard holds the maximum of %d documents; use more shards", w.n)
+	}
+	mb, err := json.Marshal(meta)
+	if err != nil {
+		return 0, err
+	}
+	w.blockStarts = append(w.blockStarts, len(w.block))
+	w.block = binary.AppendUvarint(w.block, uint64(len(mb)))
+	w.block = append(w.block, mb...)
+	w.block = binary.AppendUvarint(w.block, uint64(len(text)))
+	w.block = append(w.block, text...)
+	n := w.n
+	w.n++
+	if len(w.block) >= w.blockSize {
+		if err := w.flush(); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+func (w *DocWriter) flush() error {
+	if len(w.blockStarts) == 0 {
+		return nil
+	}
+	w.packed = w.enc.EncodeAll(w.block, w.packed[:0])
+	for _, s := range w.blockStarts {
+		var e [docIdxEntry]byte
+		binary.LittleEndian.PutUint64(e[0:], w.off)
+		binary.LittleEndian.PutUint64(e[8:], uint64(len(w.packed)))
+		binary.LittleEndian.PutUint64(e[16:], uint64(s))
+		if _, err := w.idxW.Write(e[:]); err != nil {
+			return err
+		}
+	}
+	if _, err := w.dataW.Write(w.packed); err != nil {
+		return err
+	}
+	w.off += uint64(len(w.packed))
+	w.block, w.blockStarts = w.block[:0], w.blockStarts[:0]
+	return nil
+}
+
+// Count is the number of documents added.
+func (w *DocWriter) Count() uint32 { return w.n }
+
+// Close flushes and syncs both files.
+func (w *DocWriter) Close() error {
+	err := w.flush()
+	for _, f := range []struct {
+		b *bufio.Writer
+		f *os.File
+	}{{w.dataW, w.data}, {w.idxW, w.idx}} {
+		if e := f.b.Flush(); err == nil {
+			err = e
+		}
+		if e := f.f.Sync(); err == nil {
+			err = e
+		}
+		if e := f.f.Close(); err == nil {
+			err = e
+		}
+	}
+	w.enc.Close()
+	return err
+}
+
+// DocReader reads documents by number. It is safe for concurrent use and
+// keeps a small cache of decompressed blocks, because the documents a query
+// touches cluster (one item's hits are often in neighbouring records).
+type DocReader struct {
+	data *os.File
+	idx  []byte // the whole docs.idx: 24 bytes a document
+	dec  *zstd.Decoder
+
+	mu    sync.Mutex
+	cache map[uint64]*list.Element
+	lru   *list.List
+	max   int
+}
+
+type cachedBlock struct {
+	off  uint64
+	data []byte
+}
+
+// OpenDocReader opens a document store.
+func OpenDocReader(data, idx string) (*DocReader, error) {
+	ib, err := os.ReadFile(idx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ib)%docIdxEntry != 0 {
+		return nil, fmt.Errorf("%w: %s has %d bytes, not a multiple of %d", ErrCorrupt, idx, len(ib), docIdxEntry)
+	}
+	f, err := os.Open(data)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &DocReader{data: f, idx: ib, dec: dec, cache: map[uint64]*list.Element{}, lru: list.New(), max: 64}, nil
+}
+
+// Len is the number of documents.
+func (r *DocReader) Len() int { return len(r.idx) / docIdxEntry }
+
+// Doc returns document n. The returned text must not be modified.
+func (r *DocReader) Doc(n uint32) (*Doc, error) {
+	if int(n) >= r.Len() {
+		return nil, fmt.Errorf("%w: document %d of %d", ErrCorrupt, n, r.Len())
+	}
+	e := r.idx[int(n)*docIdxEntry:]
+	off := binary.LittleEndian.Uint64(e)
+	clen := binary.LittleEndian.Uint64(e[8:])
+	roff := binary.LittleEndian.Uint64(e[16:])
+	block, err := r.block(off, clen)
+	if err != nil {
+		return nil, err
+	}
+	if roff >= uint64(len(block)) {
+		return nil, fmt.Errorf("%w: document %d record offset %d beyond block", ErrCorrupt, n, roff)
+	}
+	b := block[roff:]
+	ml, k := binary.Uvarint(b)
+	if k <= 0 || ml > uint64(len(b)-k) {
+		return nil, fmt.Errorf("%w: document %d: bad record", ErrCorrupt, n)
+	}
+	mb := b[k : k+int(ml)]
+	b = b[k+int(ml):]
+	tl, k := binary.Uvarint(b)
+	if k <= 0 || tl > uint64(len(b)-k) {
+		return nil, fmt.Errorf("%w: document %d: bad record", ErrCorrupt, n)
+	}
+	d := &Doc{Text: b[k : k+int(tl)]}
+	if err := json.Unmarshal(mb, &d.DocMeta); err != nil {
+		return nil, fmt.Errorf("%w: document %d: %v", ErrCorrupt, n, err)
+	}
+	return d, nil
+}
+
+func (r *DocReader) block(off, clen uint64) ([]byte, error) {
+	r.mu.Lock()
+	if el, ok := r.cache[off]; ok {
+		r.lru.MoveToFront(el)
+		b := el.Value.(*cachedBlock).data
+		r.mu.Unlock()
+		return b, nil
+	}
+	r.mu.Unlock()
+	packed := make([]byte, clen)
+	if _, err := r.data.ReadAt(packed, int64(off)); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("%w: doc store block at %d: %v", ErrCorrupt, off, err)
+	}
+	data, err := r.dec.DecodeAll(packed, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: doc store block at %d: %v", ErrCorrupt, off, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if el, ok := r.cache[off]; ok {
+		return el.Value.(*cachedBlock).data, nil
+	}
+	r.cache[off] = r.lru.PushFront(&cachedBlock{off: off, data: data})
+	if r.lru.Len() > r.max {
+		old := r.lru.Remove(r.lru.Back()).(*cachedBlock)
+		delete(r.cache, old.off)
+	}
+	return data, nil
+}
+
+// Close releases the files.
+func (r *DocReader) Close() error {
+	r.dec.Close()
+	return r.data.Close()
+}

@@ -1,0 +1,182 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/bits-and-blooms/bloom/v3"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// QuietLogger drops Pebble's informational messages (which would otherwise
+// interleave with contam's own output) and keeps its errors.
+type QuietLogger struct{}
+
+func (QuietLogger) Infof(string, ...any)              {}
+func (QuietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
+func (QuietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
+
+// Index is an opened, complete index.
+type Index struct {
+	Dir      string
+	Manifest *Manifest
+	Shards   []*Shard
+}
+
+// Shard is one opened shard.
+type Shard struct {
+	Dir                                          string
+	Manifest                                     *ShardManifest
+	db                                           *pebble.DB
+	bloom                                        *bloom.BloomFilter // nil when the shard is opened without it
+	docs                                         *DocReader
+	lookups, bloomSkips, pebbleReads, pebbleHits atomic.Int64
+}
+
+// ShardStats counts what lookups cost.
+type ShardStats struct {
+	Lookups     int64 // n-gram lookups asked of this shard
+	BloomSkips  int64 // lookups the Bloom filter answered "absent"
+	PebbleReads int64 // lookups that reached Pebble
+	PebbleHits  int64 // Pebble reads that found the key
+}
+
+// OpenOptions tune how an index is opened.
+type OpenOptions struct {
+	NoBloom   bool  // skip the Bloom filters (for measuring what they save)
+	CacheSize int64 // Pebble block cache per index, bytes (default 64 MiB)
+}
+
+// Open opens the index in dir, refusing incomplete indexes, unknown format
+// versions and shards built with other options.
+func Open(dir string, opt OpenOptions) (*Index, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	if opt.CacheSize <= 0 {
+		opt.CacheSize = 64 << 20
+	}
+	// One block cache shared by all shards of the index bounds its memory.
+	cache := pebble.NewCache(opt.CacheSize)
+	defer cache.Unref()
+	ix := &Index{Dir: dir, Manifest: m}
+	for _, name := range m.Shards {
+		popts := &pebble.Options{ReadOnly: true, Logger: QuietLogger{}, Cache: cache}
+		s, err := openShard(filepath.Join(dir, name), m, popts, opt)
+		if err != nil {
+			ix.Close()
+			return nil, err
+		}
+		ix.Shards = append(ix.Shards, s)
+	}
+	return ix, nil
+}
+
+func openShard(dir string, m *Manifest, popts *pebble.Options, opt OpenOptions) (*Shard, error) {
+	sm, err := ReadShardManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	if sm.Fingerprint != m.Fingerprint {
+		return nil, fmt.Errorf("%w: shard %s was built with options %s, the index with %s", ErrFingerprint, dir, sm.Fingerprint, m.Fingerprint)
+	}
+	s := &Shard{Dir: dir, Manifest: sm}
+	s.db, err = pebble.Open(filepath.Join(dir, PostingsDir), popts)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open shard %q postings: %w", dir, err)
+	}
+	s.docs, err = OpenDocReader(filepath.Join(dir, DocsFile), filepath.Join(dir, DocsIndexFile))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("cannot open shard %q documents: %w", dir, err)
+	}
+	if int64(s.docs.Len()) != sm.Counts.Docs {
+		s.Close()
+		return nil, fmt.Errorf("%w: shard %q: document store holds %d documents, manifest says %d", ErrCorrupt, dir, s.docs.Len(), sm.Counts.Docs)
+	}
+	if !opt.NoBloom {
+		f, err := os.Open(filepath.Join(dir, BloomFile))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("cannot open shard %q Bloom filter: %w", dir, err)
+		}
+		s.bloom = &bloom.BloomFilter{}
+		_, err = s.bloom.ReadFrom(f)
+		f.Close()
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("%w: shard %q Bloom filter: %v", ErrCorrupt, dir, err)
+		}
+	}
+	return s, nil
+}
+
+// Postings appends the postings stored for n-gram hash h to dst.
+func (s *Shard) Postings(h uint64, dst []Posting) ([]Posting, error) {
+	s.lookups.Add(1)
+	k := Key(h)
+	if s.bloom != nil && !s.bloom.Test(k[:]) {
+		s.bloomSkips.Add(1)
+		return dst, nil
+	}
+	s.pebbleReads.Add(1)
+	v, closer, err := s.db.Get(k[:])
+	if errors.Is(err, pebble.ErrNotFound) {
+		return dst, nil
+	}
+	if err != nil {
+		return dst, fmt.Errorf("shard %s: %w", s.Dir, err)
+	}
+	s.pebbleHits.Add(1)
+	dst, err = DecodePostings(dst, v)
+	closer.Close()
+	if err != nil {
+		return dst, fmt.Errorf("shard %s key %016x: %w", s.Dir, h, err)
+	}
+	return dst, nil
+}
+
+// Doc returns a stored document.
+func (s *Shard) Doc(n uint32) (*Doc, error) { return s.docs.Doc(n) }
+
+// InputPath is the path of input i as recorded by the build.
+func (s *Shard) InputPath(i int) string {
+	if i < 0 || i >= len(s.Manifest.Inputs) {
+		return fmt.Sprintf("input#%d", i)
+	}
+	return s.Manifest.Inputs[i].Path
+}
+
+// Stats returns the lookup counters.
+func (s *Shard) Stats() ShardStats {
+	return ShardStats{Lookups: s.lookups.Load(), BloomSkips: s.bloomSkips.Load(), PebbleReads: s.pebbleReads.Load(), PebbleHits: s.pebbleHits.Load()}
+}
+
+// Close releases the shard.
+func (s *Shard) Close() error {
+	var err error
+	if s.docs != nil {
+		err = s.docs.Close()
+	}
+	if s.db != nil {
+		if e := s.db.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Close releases every shard.
+func (ix *Index) Close() error {
+	var err error
+	for _, s := range ix.Shards {
+		if e := s.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}

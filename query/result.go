@@ -1,0 +1,216 @@
+// Package query is contam's engine: it looks an item's n-grams up in every
+// shard, verifies each hit token by token against the stored document text,
+// extends it to the maximal shared span, and turns the verified spans into
+// coverage, top documents and a verdict. Nothing a hash or a Bloom filter
+// says is ever reported without that verification.
+package query
+
+import "sort"
+
+// Rule is the verdict rule and its thresholds; reported with every result.
+type Rule struct {
+	MinSpan     int     `json:"min_span"`     // contaminated if the longest verified span has at least this many tokens
+	MinCoverage float64 `json:"min_coverage"` // … or at least this fraction of the item's tokens lie in verified spans
+}
+
+// Result is the answer for one benchmark item.
+type Result struct {
+	ID           string   `json:"id"`
+	Index        int      `json:"index"`
+	Tokens       int      `json:"tokens"`
+	TooShort     bool     `json:"too_short,omitempty"` // fewer tokens than the index's n: no n-gram can match
+	Contaminated bool     `json:"contaminated"`
+	Coverage     float64  `json:"coverage"`
+	LongestSpan  int      `json:"longest_span"`
+	NDocs        int      `json:"n_docs"`
+	Rule         Rule     `json:"rule"`
+	Spans        []Span   `json:"spans"`
+	Docs         []DocHit `json:"docs"`
+}
+
+// Span is a maximal run of item tokens found verbatim (after normalization)
+// in at least one corpus document.
+type Span struct {
+	TokStart  int `json:"tok_start"` // first item token
+	TokEnd    int `json:"tok_end"`   // one past the last item token
+	ByteStart int `json:"byte_start"`
+	ByteEnd   int `json:"byte_end"`
+	Len       int `json:"len"`  // tokens
+	Docs      int `json:"docs"` // documents holding the whole span
+}
+
+// DocHit is a corpus document holding at least one verified span.
+type DocHit struct {
+	ID            string            `json:"id"`
+	Source        string            `json:"source"`
+	Line          int64             `json:"line,omitempty"`
+	Offset        int64             `json:"offset"`
+	Meta          map[string]string `json:"meta,omitempty"`
+	LongestSpan   int               `json:"longest_span"`
+	MatchedTokens int               `json:"matched_tokens"` // item tokens inside spans shared with this document
+	Match         Match             `json:"match"`          // this document's longest span
+}
+
+// Match shows a span in its document: Text is the document's own bytes for
+// the span, Before and After the surrounding context.
+type Match struct {
+	ItemTokStart int    `json:"item_tok_start"`
+	ItemTokEnd   int    `json:"item_tok_end"`
+	DocByteStart int    `json:"doc_byte_start"`
+	DocByteEnd   int    `json:"doc_byte_end"`
+	Before       string `json:"before"`
+	Text         string `json:"text"`
+	After        string `json:"after"`
+}
+
+// match is one verified maximal match between an item and a document, in
+// token coordinates.
+type match struct {
+	itemStart, itemEnd int
+	docStart, docEnd   int
+}
+
+// docMatches are the verified matches of one document, with what is needed
+// to show them.
+type docMatches struct {
+	hit     DocHit // identity fields filled
+	text    []byte
+	starts  []int // byte start of each doc token
+	ends    []int
+	matches []match
+}
+
+// aggregate turns verified matches into a Result. It is shared by the
+// indexed path and the brute-force oracle; both feed it maximal matches.
+func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDocs, context int) {
+	n := r.Tokens
+	covered := make([]bool, n)
+	type iv struct{ a, b int }
+	seen := map[iv]bool{}
+	var ivs []iv
+	for _, d := range docs {
+		for _, m := range d.matches {
+			for t := m.itemStart; t < m.itemEnd; t++ {
+				covered[t] = true
+			}
+			k := iv{m.itemStart, m.itemEnd}
+			if !seen[k] {
+				seen[k] = true
+				ivs = append(ivs, k)
+			}
+		}
+	}
+	c := 0
+	for _, v := range covered {
+		if v {
+			c++
+		}
+	}
+	if n > 0 {
+		r.Coverage = float64(c) / float64(n)
+	}
+	r.NDocs = len(docs)
+	// Spans: distinct item intervals not strictly inside another one.
+	r.Spans = []Span{}
+	for _, v := range ivs {
+		inside := false
+		for _, w := range ivs {
+			if w != v && w.a <= v.a && v.b <= w.b {
+				inside = true
+				break
+			}
+		}
+		if inside {
+			continue
+		}
+		s := Span{TokStart: v.a, TokEnd: v.b, ByteStart: itemStarts[v.a], ByteEnd: itemEnds[v.b-1], Len: v.b - v.a}
+		for _, d := range docs {
+			for _, m := range d.matches {
+				if m.itemStart <= v.a && v.b <= m.itemEnd {
+					s.Docs++
+					break
+				}
+			}
+		}
+		if s.Len > r.LongestSpan {
+			r.LongestSpan = s.Len
+		}
+		r.Spans = append(r.Spans, s)
+	}
+	sort.Slice(r.Spans, func(i, j int) bool {
+		a, b := r.Spans[i], r.Spans[j]
+		if a.Len != b.Len {
+			return a.Len > b.Len
+		}
+		return a.TokStart < b.TokStart
+	})
+	// Documents: longest span first, then most item tokens covered, then a
+	// content-derived order so results do not depend on sharding.
+	for _, d := range docs {
+		cov := make([]bool, n)
+		best := d.matches[0]
+		for _, m := range d.matches {
+			for t := m.itemStart; t < m.itemEnd; t++ {
+				cov[t] = true
+			}
+			if m.itemEnd-m.itemStart > best.itemEnd-best.itemStart {
+				best = m
+			}
+		}
+		for _, v := range cov {
+			if v {
+				d.hit.MatchedTokens++
+			}
+		}
+		d.hit.LongestSpan = best.itemEnd - best.itemStart
+		d.hit.Match = Match{
+			ItemTokStart: best.itemStart, ItemTokEnd: best.itemEnd,
+			DocByteStart: d.starts[best.docStart], DocByteEnd: d.ends[best.docEnd-1],
+		}
+	}
+	sort.Slice(docs, func(i, j int) bool {
+		a, b := &docs[i].hit, &docs[j].hit
+		if a.LongestSpan != b.LongestSpan {
+			return a.LongestSpan > b.LongestSpan
+		}
+		if a.MatchedTokens != b.MatchedTokens {
+			return a.MatchedTokens > b.MatchedTokens
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.Offset < b.Offset
+	})
+	r.Docs = []DocHit{}
+	for i, d := range docs {
+		if i >= topDocs {
+			break
+		}
+		h := d.hit
+		h.Match.Before, h.Match.Text, h.Match.After = snippet(d.text, h.Match.DocByteStart, h.Match.DocByteEnd, context)
+		r.Docs = append(r.Docs, h)
+	}
+	r.Contaminated = r.LongestSpan >= r.Rule.MinSpan || (n > 0 && r.Coverage >= r.Rule.MinCoverage)
+}
+
+// snippet returns text[s:e] with up to ctx runes of context on each side.
+func snippet(text []byte, s, e, ctx int) (before, mid, after string) {
+	b := s
+	for k := 0; k < ctx && b > 0; k++ {
+		b--
+		for b > 0 && text[b]&0xC0 == 0x80 {
+			b--
+		}
+	}
+	a := e
+	for k := 0; k < ctx && a < len(text); k++ {
+		a++
+		for a < len(text) && text[a]&0xC0 == 0x80 {
+			a++
+		}
+	}
+	return string(text[b:s]), string(text[s:e]), string(text[e:a])
+}

@@ -1,0 +1,176 @@
+package shard
+
+import (
+	"bufio"
+	"container/heap"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// entry is one posting on its way to the index: the n-gram hash and where
+// it occurs. 16 bytes, so the memory budget counts entries directly.
+type entry struct {
+	hash uint64
+	doc  uint32
+	pos  uint32
+}
+
+const entrySize = 16
+
+func cmpEntry(a, b entry) int {
+	switch {
+	case a.hash != b.hash:
+		if a.hash < b.hash {
+			return -1
+		}
+		return 1
+	case a.doc != b.doc:
+		if a.doc < b.doc {
+			return -1
+		}
+		return 1
+	case a.pos != b.pos:
+		if a.pos < b.pos {
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+// sortEntries sorts a run. (hash, doc, pos) is a total order, so the sorted
+// run — and everything built from it — is the same on every machine.
+func sortEntries(es []entry) { slices.SortFunc(es, cmpEntry) }
+
+// writeRun spills a sorted run to path as raw little-endian records.
+func writeRun(path string, es []entry) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var b [entrySize]byte
+	for _, e := range es {
+		binary.LittleEndian.PutUint64(b[0:], e.hash)
+		binary.LittleEndian.PutUint32(b[8:], e.doc)
+		binary.LittleEndian.PutUint32(b[12:], e.pos)
+		if _, err := w.Write(b[:]); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// iterator yields entries in sorted order.
+type iterator interface {
+	next() (entry, bool, error)
+}
+
+type sliceIter struct {
+	es []entry
+	i  int
+}
+
+func (it *sliceIter) next() (entry, bool, error) {
+	if it.i >= len(it.es) {
+		return entry{}, false, nil
+	}
+	it.i++
+	return it.es[it.i-1], true, nil
+}
+
+type fileIter struct {
+	path string
+	f    *os.File
+	r    *bufio.Reader
+	b    [entrySize]byte
+}
+
+func openRun(path string, bufSize int) (*fileIter, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &fileIter{path: path, f: f, r: bufio.NewReaderSize(f, bufSize)}, nil
+}
+
+func (it *fileIter) next() (entry, bool, error) {
+	if _, err := io.ReadFull(it.r, it.b[:]); err != nil {
+		if err == io.EOF {
+			return entry{}, false, nil
+		}
+		return entry{}, false, fmt.Errorf("reading spilled run %s: %w", it.path, err)
+	}
+	return entry{
+		hash: binary.LittleEndian.Uint64(it.b[0:]),
+		doc:  binary.LittleEndian.Uint32(it.b[8:]),
+		pos:  binary.LittleEndian.Uint32(it.b[12:]),
+	}, true, nil
+}
+
+func (it *fileIter) close() error { return it.f.Close() }
+
+// merger is a k-way merge of sorted iterators; memory is one buffered
+// reader per run, whatever the runs' sizes.
+type merger struct {
+	h mergeHeap
+}
+
+type mergeItem struct {
+	e  entry
+	it iterator
+}
+
+type mergeHeap []mergeItem
+
+func (h mergeHeap) Len() int           { return len(h) }
+func (h mergeHeap) Less(i, j int) bool { return cmpEntry(h[i].e, h[j].e) < 0 }
+func (h mergeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)        { *h = append(*h, x.(mergeItem)) }
+func (h *mergeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func newMerger(its []iterator) (*merger, error) {
+	m := &merger{}
+	for _, it := range its {
+		e, ok, err := it.next()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			m.h = append(m.h, mergeItem{e, it})
+		}
+	}
+	heap.Init(&m.h)
+	return m, nil
+}
+
+func (m *merger) next() (entry, bool, error) {
+	if len(m.h) == 0 {
+		return entry{}, false, nil
+	}
+	top := m.h[0]
+	e, ok, err := top.it.next()
+	if err != nil {
+		return entry{}, false, err
+	}
+	if ok {
+		m.h[0].e = e
+		heap.Fix(&m.h, 0)
+	} else {
+		heap.Pop(&m.h)
+	}
+	return top.e, true, nil
+}
