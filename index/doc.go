@@ -11,7 +11,7 @@
 //	    shard.json             shard manifest: options fingerprint, inputs, counts, Bloom parameters
 //	    postings/              Pebble database: n-gram key → posting list
 //	    docs.zst               document store: zstd-compressed blocks of records
-//	    docs.idx               document offsets: fixed 24-byte entries, one per document
+//	    docs.idx               document offsets: fixed 32-byte entries, one per document
 //	    bloom.bin              Bloom filter over the shard's n-gram keys (bits-and-blooms binary)
 //	  shard-00001/ …
 //
@@ -27,15 +27,20 @@
 //
 // # Postings (Pebble)
 //
-//	key   = 8 bytes: n-gram hash, big-endian (so Pebble's bytewise order = numeric order)
-//	value = uvarint(count) then count postings in (doc, pos) order, each
-//	        uvarint(docDelta) uvarint(p): docDelta is the doc number minus
-//	        the previous posting's (the first is absolute); p is the token
-//	        position, absolute when docDelta > 0 and the gap from the previous
-//	        position when docDelta == 0.
+// Token positions are shard-global: document d's tokens are numbered from
+// tokStart(d) (kept in docs.idx), so one number says both which document
+// and where in it. Postings are grouped into buckets by the top B bits of
+// the 64-bit n-gram hash (B = bucket_bits in shard.json, chosen from the
+// shard's posting count so that a bucket holds ~16 postings):
 //
-// A posting says "the n-gram starting at token pos of shard-local document
-// doc hashes to key". It only ever decides where to look: every match is
+//	key   = 4 bytes: bucket number, big-endian (bytewise order = hash order)
+//	value = uvarint(count), then count entries sorted by (fp, gpos):
+//	        fp   2 bytes big-endian: the 16 hash bits after the bucket bits
+//	        g    uvarint: gpos minus the previous entry's gpos when the fp is
+//	             the same as the previous entry's, else gpos itself
+//
+// A posting says "the n-gram starting at token gpos probably hashes to this
+// bucket and fingerprint". It only ever decides where to look: every match is
 // verified token by token against the stored document text and extended
 // there, so a shard may store postings for a subset of positions (see
 // Anchors) without changing what a query reports for long enough spans.
@@ -50,9 +55,10 @@
 // where meta is the JSON of DocMeta and text is the document exactly as it
 // was in the dump. docs.idx has one 24-byte little-endian entry per document
 // number: uint64 block offset in docs.zst, uint64 compressed block length,
-// uint64 record offset inside the decompressed block.
+// uint64 record offset inside the decompressed block, uint64 tokStart.
 //
 // # Changelog
 //
-//	1  first version: all-position postings, unicode-v1, zstd doc store.
+//	1  first version: bucketed all-position postings with global token
+//	   positions, unicode-v1, zstd doc store.
 package index

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -28,7 +29,7 @@ type Doc struct {
 	Text []byte
 }
 
-const docIdxEntry = 24
+const docIdxEntry = 32
 
 // DefaultDocBlockSize is the uncompressed size at which a doc store block is
 // closed. Larger blocks compress better; smaller ones make reading one
@@ -42,6 +43,7 @@ type DocWriter struct {
 	enc             *zstd.Encoder
 	block           []byte // records of the open block
 	blockStarts     []int  // record offsets within the open block
+	tokStarts       []uint64
 	off             uint64 // bytes written to data
 	n               uint32
 	blockSize       int
@@ -71,8 +73,9 @@ func NewDocWriter(data, idx string, blockSize int) (*DocWriter, error) {
 	return &DocWriter{data: df, idx: xf, dataW: bufio.NewWriterSize(df, 1<<20), idxW: bufio.NewWriterSize(xf, 64<<10), enc: enc, blockSize: blockSize}, nil
 }
 
-// Add stores a document and returns its shard-local number.
-func (w *DocWriter) Add(meta *DocMeta, text []byte) (uint32, error) {
+// Add stores a document whose first token has shard-global position
+// tokStart and returns its shard-local number.
+func (w *DocWriter) Add(meta *DocMeta, text []byte, tokStart uint64) (uint32, error) {
 	if w.n == ^uint32(0) {
 		return 0, fmt.Errorf("index: shard holds the maximum of %d documents; use more shards", w.n)
 	}
@@ -81,6 +84,7 @@ func (w *DocWriter) Add(meta *DocMeta, text []byte) (uint32, error) {
 		return 0, err
 	}
 	w.blockStarts = append(w.blockStarts, len(w.block))
+	w.tokStarts = append(w.tokStarts, tokStart)
 	w.block = binary.AppendUvarint(w.block, uint64(len(mb)))
 	w.block = append(w.block, mb...)
 	w.block = binary.AppendUvarint(w.block, uint64(len(text)))
@@ -100,11 +104,12 @@ func (w *DocWriter) flush() error {
 		return nil
 	}
 	w.packed = w.enc.EncodeAll(w.block, w.packed[:0])
-	for _, s := range w.blockStarts {
+	for i, s := range w.blockStarts {
 		var e [docIdxEntry]byte
 		binary.LittleEndian.PutUint64(e[0:], w.off)
 		binary.LittleEndian.PutUint64(e[8:], uint64(len(w.packed)))
 		binary.LittleEndian.PutUint64(e[16:], uint64(s))
+		binary.LittleEndian.PutUint64(e[24:], w.tokStarts[i])
 		if _, err := w.idxW.Write(e[:]); err != nil {
 			return err
 		}
@@ -113,7 +118,7 @@ func (w *DocWriter) flush() error {
 		return err
 	}
 	w.off += uint64(len(w.packed))
-	w.block, w.blockStarts = w.block[:0], w.blockStarts[:0]
+	w.block, w.blockStarts, w.tokStarts = w.block[:0], w.blockStarts[:0], w.tokStarts[:0]
 	return nil
 }
 
@@ -183,6 +188,21 @@ func OpenDocReader(data, idx string) (*DocReader, error) {
 
 // Len is the number of documents.
 func (r *DocReader) Len() int { return len(r.idx) / docIdxEntry }
+
+// TokStart is the shard-global position of document n's first token.
+func (r *DocReader) TokStart(n uint32) uint64 {
+	return binary.LittleEndian.Uint64(r.idx[int(n)*docIdxEntry+24:])
+}
+
+// Locate maps a shard-global token position to (document, position in it):
+// the last document whose first token is at or before gpos.
+func (r *DocReader) Locate(gpos uint64) (Posting, error) {
+	n := sort.Search(r.Len(), func(i int) bool { return r.TokStart(uint32(i)) > gpos }) - 1
+	if n < 0 {
+		return Posting{}, fmt.Errorf("%w: token position %d before the first document", ErrCorrupt, gpos)
+	}
+	return Posting{Doc: uint32(n), Pos: uint32(gpos - r.TokStart(uint32(n)))}, nil
+}
 
 // Doc returns document n. The returned text must not be modified.
 func (r *DocReader) Doc(n uint32) (*Doc, error) {

@@ -100,6 +100,7 @@ type ShardManifest struct {
 	Counts        Counts    `json:"counts"`
 	Bloom         BloomInfo `json:"bloom"`
 	DocBlockSize  int       `json:"doc_block_size"`
+	BucketBits    int       `json:"bucket_bits"` // postings bucket = top BucketBits bits of the n-gram hash
 	BuildSeconds  float64   `json:"build_seconds"`
 }
 

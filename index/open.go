@@ -94,6 +94,10 @@ func openShard(dir string, m *Manifest, popts *pebble.Options, opt OpenOptions) 
 		s.Close()
 		return nil, fmt.Errorf("cannot open shard %q documents: %w", dir, err)
 	}
+	if sm.BucketBits < MinBucketBits || sm.BucketBits > MaxBucketBits {
+		s.Close()
+		return nil, fmt.Errorf("%w: shard %q: bucket_bits %d out of range", ErrCorrupt, dir, sm.BucketBits)
+	}
 	if int64(s.docs.Len()) != sm.Counts.Docs {
 		s.Close()
 		return nil, fmt.Errorf("%w: shard %q: document store holds %d documents, manifest says %d", ErrCorrupt, dir, s.docs.Len(), sm.Counts.Docs)
@@ -115,15 +119,21 @@ func openShard(dir string, m *Manifest, popts *pebble.Options, opt OpenOptions) 
 	return s, nil
 }
 
-// Postings appends the postings stored for n-gram hash h to dst.
+// Postings appends to dst the stored postings of n-gram hash h. Hash
+// collisions (bucket and fingerprint equal, n-gram different) are possible
+// and left for verification to reject.
 func (s *Shard) Postings(h uint64, dst []Posting) ([]Posting, error) {
 	s.lookups.Add(1)
-	k := Key(h)
-	if s.bloom != nil && !s.bloom.Test(k[:]) {
-		s.bloomSkips.Add(1)
-		return dst, nil
+	if s.bloom != nil {
+		bk := BloomKey(h)
+		if !s.bloom.Test(bk[:]) {
+			s.bloomSkips.Add(1)
+			return dst, nil
+		}
 	}
 	s.pebbleReads.Add(1)
+	bb := s.Manifest.BucketBits
+	k := BucketKey(Bucket(h, bb))
 	v, closer, err := s.db.Get(k[:])
 	if errors.Is(err, pebble.ErrNotFound) {
 		return dst, nil
@@ -131,11 +141,20 @@ func (s *Shard) Postings(h uint64, dst []Posting) ([]Posting, error) {
 	if err != nil {
 		return dst, fmt.Errorf("shard %s: %w", s.Dir, err)
 	}
-	s.pebbleHits.Add(1)
-	dst, err = DecodePostings(dst, v)
+	gs, err := LookupBucket(nil, v, Fingerprint(h, bb))
 	closer.Close()
 	if err != nil {
-		return dst, fmt.Errorf("shard %s key %016x: %w", s.Dir, h, err)
+		return dst, fmt.Errorf("shard %s bucket %x: %w", s.Dir, k, err)
+	}
+	if len(gs) > 0 {
+		s.pebbleHits.Add(1)
+	}
+	for _, g := range gs {
+		p, err := s.docs.Locate(g)
+		if err != nil {
+			return dst, fmt.Errorf("shard %s: %w", s.Dir, err)
+		}
+		dst = append(dst, p)
 	}
 	return dst, nil
 }

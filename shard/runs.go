@@ -14,8 +14,7 @@ import (
 // it occurs. 16 bytes, so the memory budget counts entries directly.
 type entry struct {
 	hash uint64
-	doc  uint32
-	pos  uint32
+	gpos uint64 // shard-global token position
 }
 
 const entrySize = 16
@@ -27,13 +26,8 @@ func cmpEntry(a, b entry) int {
 			return -1
 		}
 		return 1
-	case a.doc != b.doc:
-		if a.doc < b.doc {
-			return -1
-		}
-		return 1
-	case a.pos != b.pos:
-		if a.pos < b.pos {
+	case a.gpos != b.gpos:
+		if a.gpos < b.gpos {
 			return -1
 		}
 		return 1
@@ -41,7 +35,7 @@ func cmpEntry(a, b entry) int {
 	return 0
 }
 
-// sortEntries sorts a run. (hash, doc, pos) is a total order, so the sorted
+// sortEntries sorts a run. (hash, gpos) is a total order, so the sorted
 // run — and everything built from it — is the same on every machine.
 func sortEntries(es []entry) { slices.SortFunc(es, cmpEntry) }
 
@@ -55,8 +49,7 @@ func writeRun(path string, es []entry) error {
 	var b [entrySize]byte
 	for _, e := range es {
 		binary.LittleEndian.PutUint64(b[0:], e.hash)
-		binary.LittleEndian.PutUint32(b[8:], e.doc)
-		binary.LittleEndian.PutUint32(b[12:], e.pos)
+		binary.LittleEndian.PutUint64(b[8:], e.gpos)
 		if _, err := w.Write(b[:]); err != nil {
 			f.Close()
 			return err
@@ -111,8 +104,7 @@ func (it *fileIter) next() (entry, bool, error) {
 	}
 	return entry{
 		hash: binary.LittleEndian.Uint64(it.b[0:]),
-		doc:  binary.LittleEndian.Uint32(it.b[8:]),
-		pos:  binary.LittleEndian.Uint32(it.b[12:]),
+		gpos: binary.LittleEndian.Uint64(it.b[8:]),
 	}, true, nil
 }
 

@@ -2,11 +2,13 @@ package shard
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/bits-and-blooms/bloom/v3"
@@ -61,8 +63,8 @@ func newWriter(dir string, params index.Params, memBytes int64, docBlockSize int
 // add stores one document and collects its postings.
 func (w *writer) add(d *source.Doc, input int) error {
 	meta := index.DocMeta{ID: d.ID, Input: input, Line: d.Line, Offset: d.Offset, Meta: d.Meta}
-	docno, err := w.docs.Add(&meta, d.Text)
-	if err != nil {
+	base := uint64(w.counts.Tokens)
+	if _, err := w.docs.Add(&meta, d.Text, base); err != nil {
 		return err
 	}
 	w.toks.Reset()
@@ -82,7 +84,7 @@ func (w *writer) add(d *source.Doc, input int) error {
 				return err
 			}
 		}
-		w.buf = append(w.buf, entry{hash: h, doc: docno, pos: uint32(i)})
+		w.buf = append(w.buf, entry{hash: h, gpos: base + uint64(i)})
 	}
 	w.counts.Docs++
 	w.counts.TextBytes += int64(len(d.Text))
@@ -164,15 +166,17 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 	}
 	hw := bufio.NewWriterSize(hf, 1<<20)
 
+	bb := index.BucketBits(w.counts.Postings)
 	var (
-		ssts   []string
-		sw     *sstable.Writer
-		swPath string
-		ps     []index.Posting
-		val    []byte
-		cur    uint64
-		have   bool
-		ngrams int64
+		ssts     []string
+		sw       *sstable.Writer
+		swPath   string
+		bucket   []index.BucketEntry
+		val      []byte
+		cur      uint32
+		have     bool
+		lastHash uint64
+		ngrams   int64
 	)
 	closeSST := func() error {
 		if sw == nil {
@@ -195,15 +199,19 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 			}
 			sw = sstable.NewWriter(objstorageprovider.NewFileWritable(f), wopts)
 		}
-		k := index.Key(cur)
-		val = index.AppendPostings(val[:0], ps)
+		// Hash order inside a bucket is fingerprint order, but equal
+		// fingerprints of different hashes interleave positions.
+		slices.SortFunc(bucket, func(a, b index.BucketEntry) int {
+			if a.FP != b.FP {
+				return int(a.FP) - int(b.FP)
+			}
+			return cmp.Compare(a.GPos, b.GPos)
+		})
+		k := index.BucketKey(cur)
+		val = index.AppendBucket(val[:0], bucket)
 		if err := sw.Set(k[:], val); err != nil {
 			return err
 		}
-		if _, err := hw.Write(k[:]); err != nil {
-			return err
-		}
-		ngrams++
 		if sw.Raw().EstimatedSize() >= maxSSTableBytes {
 			return closeSST()
 		}
@@ -220,14 +228,23 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 		if !ok {
 			break
 		}
-		if have && e.hash != cur {
+		if n == 0 || e.hash != lastHash {
+			bk := index.BloomKey(e.hash)
+			if _, err := hw.Write(bk[:]); err != nil {
+				return nil, err
+			}
+			ngrams++
+			lastHash = e.hash
+		}
+		b := index.Bucket(e.hash, bb)
+		if have && b != cur {
 			if err := emit(); err != nil {
 				return nil, err
 			}
-			ps = ps[:0]
+			bucket = bucket[:0]
 		}
-		cur, have = e.hash, true
-		ps = append(ps, index.Posting{Doc: e.doc, Pos: e.pos})
+		cur, have = b, true
+		bucket = append(bucket, index.BucketEntry{FP: index.Fingerprint(e.hash, bb), GPos: e.gpos})
 	}
 	if have {
 		if err := emit(); err != nil {
@@ -274,6 +291,7 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 		Counts:        w.counts,
 		Bloom:         binfo,
 		DocBlockSize:  docBlockSize,
+		BucketBits:    bb,
 		BuildSeconds:  time.Since(w.start).Seconds(),
 	}
 	if err := index.WriteJSON(filepath.Join(w.dir, index.ShardManifestFile), sm); err != nil {
