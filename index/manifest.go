@@ -102,6 +102,14 @@ type ShardManifest struct {
 	DocBlockSize  int       `json:"doc_block_size"`
 	BucketBits    int       `json:"bucket_bits"` // postings bucket = top BucketBits bits of the n-gram hash
 	BuildSeconds  float64   `json:"build_seconds"`
+	Phases        Phases    `json:"phases"`
+}
+
+// Phases are where a shard's build time went, in seconds.
+type Phases struct {
+	Read  float64 `json:"read"`  // decompress, parse, store, tokenize, hash, sort and spill runs
+	Merge float64 `json:"merge"` // merge runs into sstables and ingest them
+	Bloom float64 `json:"bloom"` // build and write the Bloom filter
 }
 
 // Manifest is manifest.json.

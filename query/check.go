@@ -289,3 +289,18 @@ func (c *docCache) put(k docKey, dt *docTok) {
 	c.order = append(c.order, k)
 	c.size += sz
 }
+
+// Tokenize returns the normalized tokens of s under the named normalizer.
+func Tokenize(normalizer, s string) ([]string, error) {
+	norm, err := text.Lookup(normalizer)
+	if err != nil {
+		return nil, err
+	}
+	var toks text.Tokens
+	norm.Tokenize(&toks, []byte(s))
+	out := make([]string, toks.Len())
+	for i := range out {
+		out[i] = string(toks.Norm(i))
+	}
+	return out, nil
+}

@@ -89,6 +89,15 @@ func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDoc
 	seen := map[iv]bool{}
 	var ivs []iv
 	for _, d := range docs {
+		// Matches in item order, so ties below break the same way whatever
+		// order verification found them in.
+		sort.Slice(d.matches, func(i, j int) bool {
+			a, b := d.matches[i], d.matches[j]
+			if a.itemStart != b.itemStart {
+				return a.itemStart < b.itemStart
+			}
+			return a.docStart < b.docStart
+		})
 		for _, m := range d.matches {
 			for t := m.itemStart; t < m.itemEnd; t++ {
 				covered[t] = true

@@ -150,7 +150,10 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 		ins[i] = index.Input{Path: p, Size: st.Size()}
 		prog.TotalBytes.Add(st.Size())
 	}
-	parts := Partition(ins, opt.Shards)
+	parts, est, err := Partition(ins, opt.Shards)
+	if err != nil {
+		return nil, err
+	}
 
 	tmp, err := tempDir(out)
 	if err != nil {
@@ -192,7 +195,11 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 			for j, ii := range parts[si] {
 				shardIns[j] = ins[ii]
 			}
-			sm, err := buildShard(gctx, dir, shardIns, opt, srcOpt, memPer, prog)
+			var bytes int64
+			for _, ii := range parts[si] {
+				bytes += est[ii]
+			}
+			sm, err := buildShard(gctx, dir, shardIns, opt, srcOpt, memPer, bytes/5, prog)
 			if err != nil {
 				return fmt.Errorf("shard %d: %w", si, err)
 			}
@@ -238,8 +245,8 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 
 var errInjected = errors.New("shard: injected failure (FailAfterDocs)")
 
-func buildShard(ctx context.Context, dir string, ins []index.Input, opt Options, srcOpt source.Options, mem int64, prog *Progress) (*index.ShardManifest, error) {
-	w, err := newWriter(dir, opt.params(), mem, opt.DocBlockSize)
+func buildShard(ctx context.Context, dir string, ins []index.Input, opt Options, srcOpt source.Options, mem, expectTokens int64, prog *Progress) (*index.ShardManifest, error) {
+	w, err := newWriter(dir, opt.params(), mem, opt.DocBlockSize, expectTokens)
 	if err != nil {
 		return nil, err
 	}
@@ -291,39 +298,6 @@ func readInput(ctx context.Context, w *writer, input int, path string, srcOpt so
 	}
 	prog.ReadBytes.Add(r.Progress() - reported)
 	return nil
-}
-
-// Partition assigns input files to n shards, balancing their sizes: largest
-// first, each to the currently smallest shard (ties to the lowest shard).
-// Files keep their input order inside a shard. The result depends only on
-// the inputs, so separate processes can compute the same partition.
-func Partition(ins []index.Input, n int) [][]int {
-	order := make([]int, len(ins))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		if ins[order[a]].Size != ins[order[b]].Size {
-			return ins[order[a]].Size > ins[order[b]].Size
-		}
-		return ins[order[a]].Path < ins[order[b]].Path
-	})
-	parts := make([][]int, n)
-	load := make([]int64, n)
-	for _, i := range order {
-		best := 0
-		for s := 1; s < n; s++ {
-			if load[s] < load[best] {
-				best = s
-			}
-		}
-		parts[best] = append(parts[best], i)
-		load[best] += ins[i].Size
-	}
-	for _, p := range parts {
-		sort.Ints(p)
-	}
-	return parts
 }
 
 func fileSHA256(path string) (string, error) {

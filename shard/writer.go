@@ -33,6 +33,7 @@ type writer struct {
 	norm       text.Normalizer
 	docs       *index.DocWriter
 	buf        []entry // the current in-memory run
+	tmp        []entry // radix sort scratch, as large as buf
 	maxEntries int
 	runs       []string
 	counts     index.Counts
@@ -41,7 +42,9 @@ type writer struct {
 	start      time.Time
 }
 
-func newWriter(dir string, params index.Params, memBytes int64, docBlockSize int) (*writer, error) {
+// newWriter prepares a shard writer. expectTokens (an estimate) sizes the
+// first run so that small shards do not pay for growing it.
+func newWriter(dir string, params index.Params, memBytes int64, docBlockSize int, expectTokens int64) (*writer, error) {
 	norm, err := text.Lookup(params.Normalizer)
 	if err != nil {
 		return nil, err
@@ -53,11 +56,16 @@ func newWriter(dir string, params index.Params, memBytes int64, docBlockSize int
 	if err != nil {
 		return nil, err
 	}
-	maxEntries := int(memBytes / entrySize)
+	// The run and its sort scratch share the budget.
+	maxEntries := int(memBytes / (2 * entrySize))
 	if maxEntries < 1<<16 {
 		maxEntries = 1 << 16
 	}
-	return &writer{dir: dir, params: params, norm: norm, docs: docs, maxEntries: maxEntries, start: time.Now()}, nil
+	w := &writer{dir: dir, params: params, norm: norm, docs: docs, maxEntries: maxEntries, start: time.Now()}
+	if n := min(expectTokens, int64(maxEntries)); n > 0 {
+		w.buf = make([]entry, 0, n)
+	}
+	return w, nil
 }
 
 // add stores one document and collects its postings.
@@ -106,10 +114,17 @@ func (w *writer) grow() error {
 	return nil
 }
 
+func (w *writer) sort() {
+	if cap(w.tmp) < len(w.buf) {
+		w.tmp = make([]entry, len(w.buf), cap(w.buf))
+	}
+	sortEntries(w.buf, w.tmp)
+}
+
 // spill sorts the in-memory run and writes it to disk, so memory stays at
 // the budget whatever the shard's size.
 func (w *writer) spill() error {
-	sortEntries(w.buf)
+	w.sort()
 	path := filepath.Join(w.dir, "runs", fmt.Sprintf("run-%06d", len(w.runs)))
 	if err := writeRun(path, w.buf); err != nil {
 		return fmt.Errorf("cannot spill run: %w", err)
@@ -122,10 +137,14 @@ func (w *writer) spill() error {
 // finish merges the runs into sstables, ingests them into a new Pebble
 // database, builds the Bloom filter and writes shard.json.
 func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, docBlockSize int) (*index.ShardManifest, error) {
+	var ph index.Phases
+	t0 := time.Now()
+	ph.Read = t0.Sub(w.start).Seconds()
 	if err := w.docs.Close(); err != nil {
 		return nil, fmt.Errorf("cannot write document store: %w", err)
 	}
-	sortEntries(w.buf)
+	w.sort()
+	w.tmp = nil
 	its := []iterator{&sliceIter{es: w.buf}}
 	var files []*fileIter
 	defer func() {
@@ -272,11 +291,14 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 		return nil, err
 	}
 	w.counts.NGrams = ngrams
+	t1 := time.Now()
+	ph.Merge = t1.Sub(t0).Seconds()
 
 	binfo, err := writeBloom(hashesPath, filepath.Join(w.dir, index.BloomFile), ngrams, fpr)
 	if err != nil {
 		return nil, err
 	}
+	ph.Bloom = time.Since(t1).Seconds()
 	if err := os.Remove(hashesPath); err != nil {
 		return nil, err
 	}
@@ -293,6 +315,7 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 		DocBlockSize:  docBlockSize,
 		BucketBits:    bb,
 		BuildSeconds:  time.Since(w.start).Seconds(),
+		Phases:        ph,
 	}
 	if err := index.WriteJSON(filepath.Join(w.dir, index.ShardManifestFile), sm); err != nil {
 		return nil, err

@@ -1,0 +1,112 @@
+package index
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestBucketRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 200; trial++ {
+		n := r.IntN(40)
+		es := make([]BucketEntry, n)
+		for i := range es {
+			es[i] = BucketEntry{FP: uint16(r.IntN(6)), GPos: r.Uint64N(1 << 40)}
+		}
+		slices.SortFunc(es, func(a, b BucketEntry) int {
+			if a.FP != b.FP {
+				return int(a.FP) - int(b.FP)
+			}
+			if a.GPos < b.GPos {
+				return -1
+			}
+			if a.GPos > b.GPos {
+				return 1
+			}
+			return 0
+		})
+		enc := AppendBucket(nil, es)
+		for fp := uint16(0); fp < 7; fp++ {
+			var want []uint64
+			for _, e := range es {
+				if e.FP == fp {
+					want = append(want, e.GPos)
+				}
+			}
+			got, err := LookupBucket(nil, enc, fp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("fp %d: got %v want %v", fp, got, want)
+			}
+		}
+		if n > 0 {
+			if _, err := LookupBucket(nil, enc[:len(enc)-1], 6); err == nil {
+				t.Fatal("truncated bucket decoded without error")
+			}
+		}
+	}
+}
+
+func TestBucketBits(t *testing.T) {
+	for _, c := range []struct {
+		postings int64
+		want     int
+	}{{0, MinBucketBits}, {16 << 10, 11}, {1 << 40, 32}} {
+		if got := BucketBits(c.postings); got != c.want {
+			t.Errorf("BucketBits(%d) = %d, want %d", c.postings, got, c.want)
+		}
+	}
+}
+
+func TestDocStoreRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewDocWriter(filepath.Join(dir, DocsFile), filepath.Join(dir, DocsIndexFile), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"", "short", string(make([]byte, 1000)), "日本語のテキスト", "last"}
+	var tok uint64
+	for i, s := range texts {
+		m := DocMeta{ID: s, Input: i, Line: int64(i + 1), Offset: int64(i * 10), Meta: map[string]string{"url": "u" + s}}
+		n, err := w.Add(&m, []byte(s), tok)
+		if err != nil || n != uint32(i) {
+			t.Fatal(n, err)
+		}
+		tok += uint64(len(s))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenDocReader(filepath.Join(dir, DocsFile), filepath.Join(dir, DocsIndexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Len() != len(texts) {
+		t.Fatalf("len %d", r.Len())
+	}
+	tok = 0
+	for i, s := range texts {
+		d, err := r.Doc(uint32(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(d.Text) != s || d.ID != s || d.Line != int64(i+1) || d.Meta["url"] != "u"+s {
+			t.Fatalf("doc %d: %+v", i, d.DocMeta)
+		}
+		if len(s) > 0 {
+			p, err := r.Locate(tok + uint64(len(s)) - 1)
+			if err != nil || p.Doc != uint32(i) || p.Pos != uint32(len(s)-1) {
+				t.Fatalf("locate in doc %d: %+v %v", i, p, err)
+			}
+		}
+		tok += uint64(len(s))
+	}
+	if _, err := r.Doc(uint32(len(texts))); err == nil {
+		t.Fatal("doc beyond the end read without error")
+	}
+}
