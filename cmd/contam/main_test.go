@@ -33,9 +33,9 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{[]string{"build", "-q", "--out", idx, corpus}, exitOK},
 		{[]string{"check", "--index", idx, "--bench", bench, "--format", "jsonl", "-o", filepath.Join(dir, "r.jsonl")}, exitOK},
-		{[]string{"build", "-q", "--out", idx, corpus}, exitFailure},                    // exists
+		{[]string{"build", "-q", "--out", idx, corpus}, exitFailure},                              // exists
 		{[]string{"check", "--index", filepath.Join(dir, "nope"), "--bench", bench}, exitFailure}, // I/O
-		{[]string{"check", "--index", idx}, exitUsage},                                   // no --bench
+		{[]string{"check", "--index", idx}, exitUsage},                                            // no --bench
 		{[]string{"check", "--index", idx, "--bench", bench, "--format", "xml"}, exitUsage},
 		{[]string{"build", "--out", idx}, exitUsage},
 		{[]string{"build", "--bogus-flag"}, exitUsage},
