@@ -64,7 +64,7 @@ func NewDocWriter(data, idx string, blockSize int) (*DocWriter, error) {
 		df.Close()
 		return nil, err
 	}
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedFastest))
 	if err != nil {
 		df.Close()
 		xf.Close()

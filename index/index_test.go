@@ -55,7 +55,7 @@ func TestBucketBits(t *testing.T) {
 	for _, c := range []struct {
 		postings int64
 		want     int
-	}{{0, MinBucketBits}, {16 << 10, 11}, {1 << 40, 32}} {
+	}{{0, MinBucketBits}, {16 << 10, 11}, {1 << 40, 28}} {
 		if got := BucketBits(c.postings); got != c.want {
 			t.Errorf("BucketBits(%d) = %d, want %d", c.postings, got, c.want)
 		}

@@ -23,7 +23,7 @@ const (
 	FingerprintBits  = 16
 	TargetBucketSize = 16 // postings per bucket the bucket bits aim at
 	MinBucketBits    = 4
-	MaxBucketBits    = 32
+	MaxBucketBits    = 28 // bucket + fingerprint must fit the builder's 44 sort bits
 	bucketKeyLen     = 4
 )
 

@@ -19,10 +19,19 @@ type entry struct {
 
 const entrySize = 16
 
+// sortBits is how many top bits of the hash order a run. The index only
+// needs hashes grouped by bucket and fingerprint (the top BucketBits+16 ≤ 44
+// bits, see index.MaxBucketBits); sorting on fewer bits saves radix passes.
+// Distinct full hashes are counted per bucket when it is emitted.
+const sortBits = 44
+
+func sortKey(h uint64) uint64 { return h >> (64 - sortBits) }
+
 func cmpEntry(a, b entry) int {
+	ka, kb := sortKey(a.hash), sortKey(b.hash)
 	switch {
-	case a.hash != b.hash:
-		if a.hash < b.hash {
+	case ka != kb:
+		if ka < kb {
 			return -1
 		}
 		return 1
@@ -35,12 +44,13 @@ func cmpEntry(a, b entry) int {
 	return 0
 }
 
-// sortEntries sorts a run by (hash, gpos), a total order, so the sorted run
-// — and everything built from it — is the same on every machine. Entries
-// are appended in gpos order, so a stable sort by hash alone gives it: an
-// LSD radix sort with 11-bit digits (a 16 KiB histogram and 2048 write
-// streams stay in cache), six streaming passes instead of pdqsort's
-// n·log n comparisons. tmp must have len(es) capacity; the result is in es.
+// sortEntries sorts a run by (sortKey(hash), gpos), a total order (gpos is
+// unique), so the sorted run — and everything built from it — is the same
+// on every machine. Entries are appended in gpos order, so a stable sort by
+// the key alone gives it: an LSD radix sort with 11-bit digits (a 16 KiB
+// histogram and 2048 write streams stay in cache), four streaming passes
+// instead of pdqsort's n·log n comparisons. tmp must have len(es)
+// capacity; the result is in es.
 func sortEntries(es, tmp []entry) {
 	if len(es) < 256 {
 		slices.SortFunc(es, cmpEntry)
@@ -50,7 +60,7 @@ func sortEntries(es, tmp []entry) {
 	src, dst := es, tmp
 	const bits, mask = 11, 1<<11 - 1
 	var count [1 << bits]int
-	for shift := uint(0); shift < 64; shift += bits {
+	for shift := uint(64 - sortBits); shift < 64; shift += bits {
 		clear(count[:])
 		for i := range src {
 			count[(src[i].hash>>shift)&mask]++

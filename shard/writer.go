@@ -187,15 +187,15 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 
 	bb := index.BucketBits(w.counts.Postings)
 	var (
-		ssts     []string
-		sw       *sstable.Writer
-		swPath   string
-		bucket   []index.BucketEntry
-		val      []byte
-		cur      uint32
-		have     bool
-		lastHash uint64
-		ngrams   int64
+		ssts   []string
+		sw     *sstable.Writer
+		swPath string
+		bucket []index.BucketEntry
+		hashes []uint64 // full hashes of the bucket's entries
+		val    []byte
+		cur    uint32
+		have   bool
+		ngrams int64
 	)
 	closeSST := func() error {
 		if sw == nil {
@@ -218,8 +218,20 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 			}
 			sw = sstable.NewWriter(objstorageprovider.NewFileWritable(f), wopts)
 		}
-		// Hash order inside a bucket is fingerprint order, but equal
-		// fingerprints of different hashes interleave positions.
+		// Distinct n-grams of the bucket go to the Bloom filter's input.
+		slices.Sort(hashes)
+		for i, h := range hashes {
+			if i > 0 && h == hashes[i-1] {
+				continue
+			}
+			bk := index.BloomKey(h)
+			if _, err := hw.Write(bk[:]); err != nil {
+				return err
+			}
+			ngrams++
+		}
+		// Runs are ordered by the top hash bits and position; different
+		// hashes with one fingerprint can interleave positions.
 		slices.SortFunc(bucket, func(a, b index.BucketEntry) int {
 			if a.FP != b.FP {
 				return int(a.FP) - int(b.FP)
@@ -247,23 +259,16 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 		if !ok {
 			break
 		}
-		if n == 0 || e.hash != lastHash {
-			bk := index.BloomKey(e.hash)
-			if _, err := hw.Write(bk[:]); err != nil {
-				return nil, err
-			}
-			ngrams++
-			lastHash = e.hash
-		}
 		b := index.Bucket(e.hash, bb)
 		if have && b != cur {
 			if err := emit(); err != nil {
 				return nil, err
 			}
-			bucket = bucket[:0]
+			bucket, hashes = bucket[:0], hashes[:0]
 		}
 		cur, have = b, true
 		bucket = append(bucket, index.BucketEntry{FP: index.Fingerprint(e.hash, bb), GPos: e.gpos})
+		hashes = append(hashes, e.hash)
 	}
 	if have {
 		if err := emit(); err != nil {
