@@ -78,6 +78,11 @@ type Result struct {
 
 const maxSkipList = 1000
 
+const (
+	runReserve   = 48 << 20
+	minRunMemory = 16 << 20
+)
+
 func (o *Options) params() index.Params {
 	return index.Params{Normalizer: o.Normalizer, N: o.N, Hash: text.HashName, Seed: o.Seed, Anchors: "all"}
 }
@@ -185,7 +190,9 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 	}
 
 	shardMans := make([]*index.ShardManifest, len(parts))
-	memPer := opt.Memory / int64(opt.Workers)
+	// Runs get the budget less a reserve for what else a worker holds
+	// (decoders, document block, Pebble's memtable during ingest).
+	memPer := max(opt.Memory-runReserve, minRunMemory) / int64(opt.Workers)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opt.Workers)
 	for si := range parts {
