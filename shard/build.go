@@ -144,6 +144,7 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 	prog.Phase.Store("reading")
 
 	ins := make([]index.Input, len(inputs))
+	var total int64
 	for i, p := range inputs {
 		st, err := os.Stat(p)
 		if err != nil {
@@ -153,8 +154,9 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 			return nil, fmt.Errorf("input %s is not a regular file", p)
 		}
 		ins[i] = index.Input{Path: p, Size: st.Size()}
-		prog.TotalBytes.Add(st.Size())
+		total += st.Size()
 	}
+	prog.TotalBytes.Store(total)
 	parts, est, err := Partition(ins, opt.Shards)
 	if err != nil {
 		return nil, err

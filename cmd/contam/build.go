@@ -69,6 +69,11 @@ a failed or interrupted build leaves nothing that 'check' would open.`,
 			}
 			opt.Source.MaxDocBytes = int64(maxDoc)
 			prog := &shard.Progress{}
+			for _, f := range files {
+				if st, err := os.Stat(f); err == nil {
+					prog.TotalBytes.Add(st.Size())
+				}
+			}
 			opt.Progress = prog
 			if v := os.Getenv("CONTAM_TEST_FAIL_AFTER_DOCS"); v != "" {
 				opt.FailAfterDocs, _ = strconv.ParseInt(v, 10, 64)

@@ -28,6 +28,8 @@ func startProgress(p *shard.Progress, quiet bool) func(ok bool) {
 		}
 		return fmt.Sprintf("%.1f %s", v/s, unit)
 	}
+	// The total must be known here: mpb completes a bar whose current
+	// reaches its initial total.
 	bar := pr.AddBar(max(p.TotalBytes.Load(), 1),
 		mpb.PrependDecorators(
 			decor.Any(func(decor.Statistics) string {
@@ -55,9 +57,6 @@ func startProgress(p *shard.Progress, quiet bool) func(ok bool) {
 			case <-done:
 				return
 			case <-t.C:
-				if tot := p.TotalBytes.Load(); tot > 0 {
-					bar.SetTotal(tot, false)
-				}
 				bar.EwmaSetCurrent(p.ReadBytes.Load(), time.Since(last))
 				last = time.Now()
 			}
