@@ -34,7 +34,7 @@ const docIdxEntry = 32
 // DefaultDocBlockSize is the uncompressed size at which a doc store block is
 // closed. Larger blocks compress better; smaller ones make reading one
 // document cheaper.
-const DefaultDocBlockSize = 64 << 10
+const DefaultDocBlockSize = 256 << 10
 
 // DocWriter appends documents to a shard's document store.
 type DocWriter struct {
