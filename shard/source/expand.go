@@ -15,7 +15,8 @@ import (
 //
 //   - a file is taken as is (a named pipe or device too, when named
 //     explicitly, so that process substitution works);
-//   - a directory is walked recursively; inside it, hidden entries (names
+//   - a directory is walked recursively; inside it, only files with a
+//     corpus extension (see IsCorpusName) are taken, hidden entries (names
 //     starting with '.') are skipped, as are symlinks to directories (no
 //     cycles) and anything that is not a regular file or a symlink to one;
 //   - an argument that does not exist but contains glob metacharacters
@@ -103,6 +104,9 @@ func expandOne(path string, fi fs.FileInfo, add func(string)) error {
 			}
 			return nil
 		}
+		if !d.IsDir() && !IsCorpusName(d.Name()) {
+			return nil // a README or checksum file beside the dumps is not a document
+		}
 		switch t := d.Type(); {
 		case t.IsRegular():
 			add(p)
@@ -113,4 +117,20 @@ func expandOne(path string, fi fs.FileInfo, add func(string)) error {
 		}
 		return nil
 	})
+}
+
+// IsCorpusName reports whether a file name has a corpus extension
+// (.jsonl, .json, .ndjson or .txt, optionally followed by .gz, .zst or
+// .zstd). Directory walks take only such files; files named explicitly are
+// always taken and their format is sniffed when the name does not say.
+func IsCorpusName(name string) bool {
+	n := strings.ToLower(name)
+	for _, c := range []string{".gz", ".zst", ".zstd"} {
+		n = strings.TrimSuffix(n, c)
+	}
+	switch filepath.Ext(n) {
+	case ".jsonl", ".json", ".ndjson", ".txt":
+		return true
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,5 +72,29 @@ func TestExpand(t *testing.T) {
 	}
 	if got, err := Expand(nil); err != nil || len(got) != 0 {
 		t.Errorf("no args: %v %v", got, err)
+	}
+}
+
+func TestExpandDirectoryTakesOnlyCorpusFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.jsonl", "b.json.gz", "c.txt.zst", "README.md", "SHA256SUMS", "d.JSONL.ZST"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("{}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Expand([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range got {
+		names = append(names, filepath.Base(p))
+	}
+	if want := "[a.jsonl b.json.gz c.txt.zst d.JSONL.ZST]"; fmt.Sprint(names) != want {
+		t.Fatalf("got %v, want %s", names, want)
+	}
+	// Named explicitly, any file is taken.
+	if got, err := Expand([]string{filepath.Join(dir, "README.md")}); err != nil || len(got) != 1 {
+		t.Fatalf("explicit file: %v %v", got, err)
 	}
 }

@@ -132,7 +132,8 @@ func events(t *testing.T, r Reader, skips *[]Skip, limit int) ([]string, error) 
 			return ev, nil
 		}
 		var e *Error
-		if errors.As(err, &e) && !errors.Is(err, ErrCorrupt) && e.Line > 0 {
+		var re *recordError
+		if errors.As(err, &e) && errors.As(err, &re) {
 			ev = append(ev, fmt.Sprintf("bad line %d off %d: %v", e.Line, e.Offset, kindOf(err)))
 			continue
 		}
@@ -222,4 +223,78 @@ func TestParseMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("%q:\n got %v\nwant %v", s, got, want)
 		}
 	}
+}
+
+// FuzzCompressed compresses the input (gzip or zstd, one or two members),
+// then reads it whole, cut short, or with one byte flipped: whole, it must
+// give exactly the plain file's events; cut short, it must end in
+// ErrCorrupt; flipped, it must not panic or loop.
+func FuzzCompressed(f *testing.F) {
+	f.Add([]byte(small), uint8(0), uint16(0))
+	f.Add(genJSONL(8, 5, 50), uint8(1), uint16(10))
+	f.Add(genJSONL(8, 5, 50), uint8(6), uint16(100))
+	f.Fuzz(func(t *testing.T, data []byte, mode uint8, pos uint16) {
+		half := len(data) / 2
+		var comp []byte
+		switch mode % 4 {
+		case 0:
+			comp = gzipBytes(t, data)
+		case 1:
+			comp = zstdBytes(t, data)
+		case 2:
+			comp = append(gzipBytes(t, data[:half]), gzipBytes(t, data[half:])...)
+		case 3:
+			comp = append(zstdBytes(t, data[:half]), zstdBytes(t, data[half:])...)
+		}
+		var skips []Skip
+		opt := Options{IDField: "id", MetaFields: fuzzMeta, SkipBad: true, OnSkip: func(s Skip) { skips = append(skips, s) }}
+		p := int(pos) % (len(comp) + 1)
+		switch mode / 4 % 3 {
+		case 0: // whole
+			r, err := newReader(bytes.NewReader(comp), "f.jsonl", opt, 16+int(pos%64))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := events(t, r, &skips, len(data)+10)
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := oracle(data, "f.jsonl", DefaultMaxDocBytes)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		case 1: // cut short
+			if p == len(comp) || p < 4 || (mode%4 >= 2 && p == len(gzipOrZstdFirst(t, mode, data[:half]))) {
+				return
+			}
+			r, err := newReader(bytes.NewReader(comp[:p]), "f.jsonl", opt, 64)
+			if err == nil {
+				_, err = events(t, r, &skips, len(data)+10)
+				r.Close()
+			}
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("cut at %d of %d: %v", p, len(comp), err)
+			}
+		case 2: // one byte flipped
+			if p == len(comp) {
+				return
+			}
+			bad := bytes.Clone(comp)
+			bad[p] ^= 1 << (pos % 8)
+			r, err := newReader(bytes.NewReader(bad), "f.jsonl", opt, 64)
+			if err == nil {
+				events(t, r, &skips, len(bad)*64+10)
+				r.Close()
+			}
+		}
+	})
+}
+
+// gzipOrZstdFirst is the first member of the two-member modes.
+func gzipOrZstdFirst(t *testing.T, mode uint8, data []byte) []byte {
+	if mode%4 == 2 {
+		return gzipBytes(t, data)
+	}
+	return zstdBytes(t, data)
 }

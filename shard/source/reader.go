@@ -3,6 +3,7 @@ package source
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -137,7 +138,7 @@ func newReader(rd io.Reader, name string, opt Options, bufSize int) (*reader, er
 	r.setupKeys()
 
 	raw := bufio.NewReaderSize(&r.count, rawBufSize)
-	magic, err := raw.Peek(16)
+	magic, err := raw.Peek(32)
 	if err != nil && err != io.EOF {
 		return nil, &Error{File: name, Err: &streamError{cause: err}}
 	}
@@ -152,6 +153,10 @@ func newReader(rd io.Reader, name string, opt Options, bufSize int) (*reader, er
 		r.br = bufio.NewReaderSize(gz, bufSize)
 	case "zstd":
 		r.decoder = kind
+		if w := zstdWindow(magic); w > zstdMaxWindow {
+			return nil, &Error{File: name, Err: &streamError{kind: ErrUnsupported,
+				cause: fmt.Errorf("zstd window of %d MiB is over the %d MiB limit", w>>20, zstdMaxWindow>>20)}}
+		}
 		zd, err := getZstd(raw)
 		if err != nil {
 			return nil, &Error{File: name, Err: r.wrapStreamErr(err)}
@@ -223,6 +228,42 @@ func compression(m []byte) string {
 		return "lz4"
 	}
 	return ""
+}
+
+// zstdWindow returns the window size that the zstd frame header at the
+// start of m declares (for a single-segment frame, its content size), or 0
+// when m does not hold a whole frame header.
+func zstdWindow(m []byte) uint64 {
+	if len(m) < 6 || m[0] != 0x28 || m[1] != 0xb5 || m[2] != 0x2f || m[3] != 0xfd {
+		return 0
+	}
+	fhd := m[4]
+	if fhd&(1<<5) == 0 { // Window_Descriptor follows
+		exp, mant := uint64(m[5]>>3), uint64(m[5]&7)
+		base := uint64(1) << (10 + exp)
+		return base + base/8*mant
+	}
+	// Single segment: the window is the Frame_Content_Size.
+	i := 5 + [4]int{0, 1, 2, 4}[fhd&3]
+	switch fhd >> 6 {
+	case 0:
+		if i < len(m) {
+			return uint64(m[i])
+		}
+	case 1:
+		if i+2 <= len(m) {
+			return uint64(binary.LittleEndian.Uint16(m[i:])) + 256
+		}
+	case 2:
+		if i+4 <= len(m) {
+			return uint64(binary.LittleEndian.Uint32(m[i:]))
+		}
+	case 3:
+		if i+8 <= len(m) {
+			return binary.LittleEndian.Uint64(m[i:])
+		}
+	}
+	return 0
 }
 
 // formatByName decides the record format from the name with compression
@@ -463,7 +504,9 @@ func (r *reader) wrapStreamErr(err error) error {
 		return &streamError{cause: err}
 	}
 	if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
-		return &streamError{kind: ErrUnsupported, cause: fmt.Errorf("zstd window larger than %d MiB: %w", zstdMaxWindow>>20, err)}
+		// The first frame's window was checked at Open, so this is a
+		// corrupt block or a later frame asking for too much.
+		err = fmt.Errorf("%w (corrupt, or a frame needing over %d MiB)", err, zstdMaxWindow>>20)
 	}
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF

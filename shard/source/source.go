@@ -146,7 +146,9 @@ var (
 	// also wraps the decompressor's error.
 	ErrCorrupt = errors.New("source: corrupt compressed stream")
 	// ErrUnsupported: the content is compressed with a format this package
-	// does not read (xz, bzip2, lz4).
+	// does not read (xz, bzip2, lz4), or is zstd whose first frame needs a
+	// window over 128 MiB (what the reference zstd CLI decodes without
+	// --long or --memory). Returned by Open.
 	ErrUnsupported = errors.New("source: unsupported compression")
 )
 
