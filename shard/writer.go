@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -192,6 +193,7 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 		swPath string
 		bucket []index.BucketEntry
 		hashes []uint64 // full hashes of the bucket's entries
+		keyBuf = make([]byte, 8)
 		val    []byte
 		cur    uint32
 		have   bool
@@ -224,8 +226,8 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 			if i > 0 && h == hashes[i-1] {
 				continue
 			}
-			bk := index.BloomKey(h)
-			if _, err := hw.Write(bk[:]); err != nil {
+			binary.BigEndian.PutUint64(keyBuf[:8], h) // = index.BloomKey(h), without an allocation per key
+			if _, err := hw.Write(keyBuf[:8]); err != nil {
 				return err
 			}
 			ngrams++
@@ -238,9 +240,9 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 			}
 			return cmp.Compare(a.GPos, b.GPos)
 		})
-		k := index.BucketKey(cur)
+		binary.BigEndian.PutUint32(keyBuf[:4], cur) // = index.BucketKey(cur)
 		val = index.AppendBucket(val[:0], bucket)
-		if err := sw.Set(k[:], val); err != nil {
+		if err := sw.Set(keyBuf[:4], val); err != nil {
 			return err
 		}
 		if sw.Raw().EstimatedSize() >= maxSSTableBytes {
