@@ -496,7 +496,7 @@ func BenchmarkCheckItem(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					before := lookupStats(ix)
+					before := ix.Stats()
 					b.SetBytes(avg)
 					b.ReportAllocs()
 					i := 0
@@ -508,7 +508,7 @@ func BenchmarkCheckItem(b *testing.B) {
 						i++
 					}
 					cpu.report(b, 0)
-					after := lookupStats(ix)
+					after := ix.Stats()
 					b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "items/s")
 					b.ReportMetric(float64(after.Lookups-before.Lookups)/float64(i), "lookups/item")
 					b.ReportMetric(float64(after.PebbleReads-before.PebbleReads)/float64(i), "pebble-reads/item")
@@ -581,17 +581,6 @@ func (m cpuMeter) report(b *testing.B, bytesPerOp int64) {
 	}
 }
 
-func lookupStats(ix *index.Index) index.ShardStats {
-	var t index.ShardStats
-	for _, s := range ix.Shards {
-		st := s.Stats()
-		t.Lookups += st.Lookups
-		t.BloomSkips += st.BloomSkips
-		t.PebbleReads += st.PebbleReads
-		t.PebbleHits += st.PebbleHits
-	}
-	return t
-}
 
 // TestFixture checks that the benchmark data loads (a few milliseconds on
 // the demo sample), so that a plain 'go test ./bench/' catches a broken

@@ -189,6 +189,19 @@ func (s *Shard) Close() error {
 	return err
 }
 
+// Stats sums the lookup counters of every shard.
+func (ix *Index) Stats() ShardStats {
+	var t ShardStats
+	for _, s := range ix.Shards {
+		st := s.Stats()
+		t.Lookups += st.Lookups
+		t.BloomSkips += st.BloomSkips
+		t.PebbleReads += st.PebbleReads
+		t.PebbleHits += st.PebbleHits
+	}
+	return t
+}
+
 // Close releases every shard.
 func (ix *Index) Close() error {
 	var err error

@@ -173,14 +173,7 @@ func rs0Rule(rs []query.Result, o query.Options) query.Rule {
 }
 
 func printLookupStats(ix *index.Index, items int, d time.Duration) {
-	var t index.ShardStats
-	for _, s := range ix.Shards {
-		st := s.Stats()
-		t.Lookups += st.Lookups
-		t.BloomSkips += st.BloomSkips
-		t.PebbleReads += st.PebbleReads
-		t.PebbleHits += st.PebbleHits
-	}
+	t := ix.Stats()
 	fmt.Fprintf(os.Stderr, "checked %d items in %s against %s (%d shards): %d lookups, %d skipped by Bloom, %d Pebble reads, %d hits\n",
 		items, d.Round(time.Millisecond), filepath.Clean(ix.Dir), len(ix.Shards), t.Lookups, t.BloomSkips, t.PebbleReads, t.PebbleHits)
 }
