@@ -581,7 +581,6 @@ func (m cpuMeter) report(b *testing.B, bytesPerOp int64) {
 	}
 }
 
-
 // TestFixture checks that the benchmark data loads (a few milliseconds on
 // the demo sample), so that a plain 'go test ./bench/' catches a broken
 // harness without running any benchmark.
