@@ -117,12 +117,22 @@ type anchor struct{ i, p int }
 func (c *Checker) CheckOne(it item.Item) (Result, error) {
 	var toks text.Tokens
 	c.norm.Tokenize(&toks, []byte(it.Text))
-	r := Result{ID: it.ID, Index: it.Index, Tokens: toks.Len(), Rule: c.opt.Rule}
+	r := Result{ID: it.ID, Index: it.Index, Tokens: toks.Len(), Rule: c.opt.Rule, TooShort: toks.Len() < c.p.N}
+	docs, err := c.matches(&toks)
+	if err != nil {
+		return r, err
+	}
+	aggregate(&r, toks.Start, toks.End, docs, c.opt.TopDocs, c.opt.Context)
+	return r, nil
+}
+
+// matches finds every corpus document sharing at least one n-gram with the
+// tokens, and in each the verified maximal matches. Documents come in
+// (shard, doc) order; all postings are read, so the set is exact.
+func (c *Checker) matches(toks *text.Tokens) ([]*docMatches, error) {
 	n := c.p.N
 	if toks.Len() < n {
-		r.TooShort = true
-		aggregate(&r, toks.Start, toks.End, nil, c.opt.TopDocs, c.opt.Context)
-		return r, nil
+		return nil, nil
 	}
 	th := make([]uint64, toks.Len())
 	for i := range th {
@@ -146,7 +156,7 @@ func (c *Checker) CheckOne(it item.Item) (Result, error) {
 			var err error
 			ps, err = sh.Postings(h, ps[:0])
 			if err != nil {
-				return r, err
+				return nil, err
 			}
 			for _, p := range ps {
 				k := docKey{si, p.Doc}
@@ -170,16 +180,15 @@ func (c *Checker) CheckOne(it item.Item) (Result, error) {
 	for _, k := range keys {
 		dt, err := c.docTokens(k)
 		if err != nil {
-			return r, err
+			return nil, err
 		}
-		ms := verify(&toks, &dt.toks, anchors[k], n)
+		ms := verify(toks, &dt.toks, anchors[k], n)
 		if len(ms) == 0 {
 			continue // every anchor was a hash collision
 		}
 		docs = append(docs, &docMatches{hit: dt.hit, text: dt.text, starts: dt.toks.Start, ends: dt.toks.End, matches: ms})
 	}
-	aggregate(&r, toks.Start, toks.End, docs, c.opt.TopDocs, c.opt.Context)
-	return r, nil
+	return docs, nil
 }
 
 // verify checks each anchor token by token against the document and extends
