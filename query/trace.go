@@ -1,0 +1,311 @@
+package query
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/contam-dev/contam/index/text"
+)
+
+// TraceOptions configure a trace.
+type TraceOptions struct {
+	MinSpan    int // shortest span reported, tokens; at least the index's n
+	TopDocs    int // documents shown per span
+	Context    int // runes of document context each side
+	MaxDocFreq int // hide spans held by more documents than this (0: no limit)
+}
+
+// TraceResult is the answer for one model output.
+type TraceResult struct {
+	ID          string      `json:"id"`
+	Tokens      int         `json:"tokens"`
+	Coverage    float64     `json:"coverage"`     // fraction of output tokens inside a reported span
+	Covered     int         `json:"covered"`      // output tokens inside a reported span
+	LongestSpan int         `json:"longest_span"` // tokens
+	NDocs       int         `json:"n_docs"`       // distinct documents holding a reported span
+	Hidden      int         `json:"hidden"`       // spans hidden by MaxDocFreq
+	Spans       []TraceSpan `json:"spans"`
+}
+
+// TraceSpan is a maximal span of the output found verbatim (after
+// normalization) in the corpus: it cannot be extended on either side while
+// still occurring in some document.
+type TraceSpan struct {
+	TokStart  int      `json:"tok_start"`
+	TokEnd    int      `json:"tok_end"`
+	ByteStart int      `json:"byte_start"` // in the output as written
+	ByteEnd   int      `json:"byte_end"`
+	Len       int      `json:"len"`
+	Text      string   `json:"text"` // the output's own bytes for the span
+	Docs      int      `json:"docs"` // documents containing the span: exact, every posting is verified
+	Score     float64  `json:"score"`
+	TopDocs   []DocHit `json:"top_docs"`
+}
+
+// SpanScore ranks spans longer and rarer first, like OLMoTrace: the span's
+// length in tokens times the inverse document frequency of the span,
+// log2(1 + D/docs), where D is the number of documents in the index.
+func SpanScore(length, docs int, totalDocs int64) float64 {
+	return float64(length) * math.Log2(1+float64(totalDocs)/float64(max(docs, 1)))
+}
+
+// Trace finds the maximal spans of out shared with the corpus.
+func (c *Checker) Trace(id, out string, opt TraceOptions) (TraceResult, error) {
+	if opt.MinSpan < c.p.N {
+		opt.MinSpan = c.p.N
+	}
+	if opt.TopDocs <= 0 {
+		opt.TopDocs = DefaultTopDocs
+	}
+	var toks text.Tokens
+	c.norm.Tokenize(&toks, []byte(out))
+	r := TraceResult{ID: id, Tokens: toks.Len(), Spans: []TraceSpan{}}
+	docs, err := c.matches(&toks)
+	if err != nil {
+		return r, err
+	}
+	r.Spans, r.Hidden = traceSpans(out, &toks, docs, opt, c.ix.Manifest.Counts.Docs)
+	summarizeTrace(&r)
+	return r, nil
+}
+
+func summarizeTrace(r *TraceResult) {
+	covered := make([]bool, r.Tokens)
+	srcs := map[string]bool{}
+	for _, s := range r.Spans {
+		for t := s.TokStart; t < s.TokEnd; t++ {
+			covered[t] = true
+		}
+		r.LongestSpan = max(r.LongestSpan, s.Len)
+	}
+	for _, v := range covered {
+		if v {
+			r.Covered++
+		}
+	}
+	if r.Tokens > 0 {
+		r.Coverage = float64(r.Covered) / float64(r.Tokens)
+	}
+	for _, s := range r.Spans {
+		for _, d := range s.TopDocs {
+			srcs[d.Source+"\x00"+d.ID+"\x00"+fmt.Sprint(d.Offset)] = true
+		}
+	}
+	r.NDocs = len(srcs)
+}
+
+// traceSpans turns per-document maximal matches into globally maximal
+// spans: a document's maximal match is a maximal span unless another
+// document's match strictly contains it.
+func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOptions, totalDocs int64) ([]TraceSpan, int) {
+	type iv struct{ a, b int }
+	seen := map[iv]bool{}
+	var ivs []iv
+	for _, d := range docs {
+		for _, m := range d.matches {
+			k := iv{m.itemStart, m.itemEnd}
+			if !seen[k] && m.itemEnd-m.itemStart >= opt.MinSpan {
+				seen[k] = true
+				ivs = append(ivs, k)
+			}
+		}
+	}
+	var spans []TraceSpan
+	hidden := 0
+	for _, v := range ivs {
+		inside := false
+		for _, w := range ivs {
+			if w != v && w.a <= v.a && v.b <= w.b {
+				inside = true
+				break
+			}
+		}
+		if inside {
+			continue
+		}
+		type holder struct {
+			hit DocHit
+			d   *docMatches
+			m   match
+		}
+		var hs []holder
+		for _, d := range docs {
+			for _, m := range d.matches {
+				if m.itemStart <= v.a && v.b <= m.itemEnd {
+					hs = append(hs, holder{d.hit, d, m})
+					break
+				}
+			}
+		}
+		s := TraceSpan{
+			TokStart: v.a, TokEnd: v.b, Len: v.b - v.a, Docs: len(hs),
+			ByteStart: toks.Start[v.a], ByteEnd: toks.End[v.b-1],
+		}
+		s.Text = out[s.ByteStart:s.ByteEnd]
+		if opt.MaxDocFreq > 0 && s.Docs > opt.MaxDocFreq {
+			hidden++
+			continue
+		}
+		s.Score = SpanScore(s.Len, s.Docs, totalDocs)
+		sort.Slice(hs, func(i, j int) bool { return lessHit(&hs[i].hit, &hs[j].hit) })
+		s.TopDocs = []DocHit{}
+		for i, h := range hs {
+			if i >= opt.TopDocs {
+				break
+			}
+			// The span's own occurrence inside the document's match.
+			ds := h.m.docStart + (v.a - h.m.itemStart)
+			de := ds + s.Len
+			hit := h.hit
+			hit.LongestSpan = h.m.itemEnd - h.m.itemStart
+			hit.MatchedTokens = s.Len
+			hit.Match = Match{ItemTokStart: v.a, ItemTokEnd: v.b, DocByteStart: h.d.starts[ds], DocByteEnd: h.d.ends[de-1]}
+			hit.Match.Before, hit.Match.Text, hit.Match.After = snippet(h.d.text, hit.Match.DocByteStart, hit.Match.DocByteEnd, opt.Context)
+			s.TopDocs = append(s.TopDocs, hit)
+		}
+		spans = append(spans, s)
+	}
+	sort.Slice(spans, func(i, j int) bool {
+		a, b := spans[i], spans[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		return a.TokStart < b.TokStart
+	})
+	return spans, hidden
+}
+
+// lessHit orders documents by content-derived keys, never by shard, so
+// answers do not depend on how the index was sharded.
+func lessHit(a, b *DocHit) bool {
+	if a.ID != b.ID {
+		return a.ID < b.ID
+	}
+	if a.Source != b.Source {
+		return a.Source < b.Source
+	}
+	return a.Offset < b.Offset
+}
+
+// PhraseResult answers count and find for one phrase.
+type PhraseResult struct {
+	Phrase      string      `json:"phrase"`
+	Tokens      int         `json:"tokens"`
+	Exact       bool        `json:"exact"`            // false: too short for the index to answer
+	Reason      string      `json:"reason,omitempty"` // why not exact
+	Occurrences int64       `json:"occurrences"`      // verified occurrences in the corpus
+	Docs        int         `json:"docs"`             // documents holding at least one
+	Hits        []PhraseHit `json:"hits,omitempty"`   // find: documents, in (id, source, offset) order, paginated
+}
+
+// PhraseHit is a document holding a phrase; Match shows its first occurrence.
+type PhraseHit struct {
+	DocHit
+	Occurrences int `json:"occurrences"` // in this document
+}
+
+// Phrase counts the occurrences of a phrase (after normalization) and, with
+// limit > 0, returns the documents holding it from offset on. Exact for
+// phrases of at least n tokens: every occurrence contains the phrase's
+// rarest n-gram at a known offset, so that n-gram's postings are the
+// candidates, each verified against the document text.
+func (c *Checker) Phrase(phrase string, offset, limit, context int) (PhraseResult, error) {
+	var toks text.Tokens
+	c.norm.Tokenize(&toks, []byte(phrase))
+	n := c.p.N
+	r := PhraseResult{Phrase: phrase, Tokens: toks.Len(), Exact: toks.Len() >= n}
+	if !r.Exact {
+		r.Reason = fmt.Sprintf("the phrase has %d tokens after normalization; this index stores %d-grams, so phrases shorter than %d tokens cannot be counted exactly from it", toks.Len(), n, n)
+		return r, nil
+	}
+	th := make([]uint64, toks.Len())
+	for i := range th {
+		th[i] = text.TokenHash(toks.Norm(i), c.p.Seed)
+	}
+	hashes := text.NGramHashesOf(nil, th, n, c.p.Seed)
+	type occ struct {
+		shard int
+		hit   DocHit
+		d     *docTok
+		pos   []int
+	}
+	var found []*occ
+	for si, sh := range c.ix.Shards {
+		// The rarest n-gram of the phrase bounds the candidates.
+		var best []uint32
+		bestOff := -1
+		var bestPos []uint32
+		for off, h := range hashes {
+			ps, err := sh.Postings(h, nil)
+			if err != nil {
+				return r, err
+			}
+			if bestOff < 0 || len(ps) < len(best) {
+				best, bestPos, bestOff = best[:0], bestPos[:0], off
+				for _, p := range ps {
+					best = append(best, p.Doc)
+					bestPos = append(bestPos, p.Pos)
+				}
+			}
+			if len(ps) == 0 {
+				break
+			}
+		}
+		byDoc := map[uint32]*occ{}
+		var order []uint32
+		for i, doc := range best {
+			start := int(bestPos[i]) - bestOff
+			if start < 0 {
+				continue
+			}
+			dt, err := c.docTokens(docKey{si, doc})
+			if err != nil {
+				return r, err
+			}
+			if start+toks.Len() > dt.toks.Len() {
+				continue
+			}
+			ok := true
+			for k := 0; k < toks.Len(); k++ {
+				if !bytes.Equal(toks.Norm(k), dt.toks.Norm(start+k)) {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			o := byDoc[doc]
+			if o == nil {
+				o = &occ{shard: si, hit: dt.hit, d: dt}
+				byDoc[doc] = o
+				order = append(order, doc)
+			}
+			o.pos = append(o.pos, start)
+			r.Occurrences++
+		}
+		for _, doc := range order {
+			found = append(found, byDoc[doc])
+		}
+	}
+	r.Docs = len(found)
+	if limit <= 0 {
+		return r, nil
+	}
+	sort.Slice(found, func(i, j int) bool { return lessHit(&found[i].hit, &found[j].hit) })
+	r.Hits = []PhraseHit{}
+	for i := offset; i < len(found) && i < offset+limit; i++ {
+		o := found[i]
+		sort.Ints(o.pos)
+		p := o.pos[0]
+		h := o.hit
+		h.MatchedTokens = toks.Len()
+		h.LongestSpan = toks.Len()
+		h.Match = Match{ItemTokStart: 0, ItemTokEnd: toks.Len(), DocByteStart: o.d.toks.Start[p], DocByteEnd: o.d.toks.End[p+toks.Len()-1]}
+		h.Match.Before, h.Match.Text, h.Match.After = snippet(o.d.text, h.Match.DocByteStart, h.Match.DocByteEnd, context)
+		r.Hits = append(r.Hits, PhraseHit{DocHit: h, Occurrences: len(o.pos)})
+	}
+	return r, nil
+}
