@@ -24,7 +24,7 @@ type TraceResult struct {
 	Coverage    float64     `json:"coverage"`     // fraction of output tokens inside a reported span
 	Covered     int         `json:"covered"`      // output tokens inside a reported span
 	LongestSpan int         `json:"longest_span"` // tokens
-	NDocs       int         `json:"n_docs"`       // distinct documents holding a reported span
+	NDocs       int         `json:"n_docs"`       // distinct documents holding at least one reported span (all of them, not only those shown)
 	Hidden      int         `json:"hidden"`       // spans hidden by MaxDocFreq
 	Spans       []TraceSpan `json:"spans"`
 }
@@ -66,14 +66,13 @@ func (c *Checker) Trace(id, out string, opt TraceOptions) (TraceResult, error) {
 	if err != nil {
 		return r, err
 	}
-	r.Spans, r.Hidden = traceSpans(out, &toks, docs, opt, c.ix.Manifest.Counts.Docs)
+	r.Spans, r.Hidden, r.NDocs = traceSpans(out, &toks, docs, opt, c.ix.Manifest.Counts.Docs)
 	summarizeTrace(&r)
 	return r, nil
 }
 
 func summarizeTrace(r *TraceResult) {
 	covered := make([]bool, r.Tokens)
-	srcs := map[string]bool{}
 	for _, s := range r.Spans {
 		for t := s.TokStart; t < s.TokEnd; t++ {
 			covered[t] = true
@@ -88,18 +87,13 @@ func summarizeTrace(r *TraceResult) {
 	if r.Tokens > 0 {
 		r.Coverage = float64(r.Covered) / float64(r.Tokens)
 	}
-	for _, s := range r.Spans {
-		for _, d := range s.TopDocs {
-			srcs[d.Source+"\x00"+d.ID+"\x00"+fmt.Sprint(d.Offset)] = true
-		}
-	}
-	r.NDocs = len(srcs)
 }
 
 // traceSpans turns per-document maximal matches into globally maximal
 // spans: a document's maximal match is a maximal span unless another
-// document's match strictly contains it.
-func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOptions, totalDocs int64) ([]TraceSpan, int) {
+// document's match strictly contains it. It also returns the number of
+// spans hidden by MaxDocFreq and of distinct documents holding a shown span.
+func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOptions, totalDocs int64) ([]TraceSpan, int, int) {
 	type iv struct{ a, b int }
 	seen := map[iv]bool{}
 	var ivs []iv
@@ -112,8 +106,9 @@ func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOpti
 			}
 		}
 	}
-	var spans []TraceSpan
+	spans := []TraceSpan{}
 	hidden := 0
+	holders := map[*docMatches]bool{}
 	for _, v := range ivs {
 		inside := false
 		for _, w := range ivs {
@@ -149,6 +144,9 @@ func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOpti
 			continue
 		}
 		s.Score = SpanScore(s.Len, s.Docs, totalDocs)
+		for _, h := range hs {
+			holders[h.d] = true
+		}
 		sort.Slice(hs, func(i, j int) bool { return lessHit(&hs[i].hit, &hs[j].hit) })
 		s.TopDocs = []DocHit{}
 		for i, h := range hs {
@@ -174,7 +172,7 @@ func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOpti
 		}
 		return a.TokStart < b.TokStart
 	})
-	return spans, hidden
+	return spans, hidden, len(holders)
 }
 
 // lessHit orders documents by content-derived keys, never by shard, so
