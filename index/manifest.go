@@ -117,8 +117,9 @@ type Manifest struct {
 	FormatVersion int       `json:"format_version"`
 	Params        Params    `json:"params"`
 	Fingerprint   string    `json:"fingerprint"`
-	Shards        []string  `json:"shards"` // shard directory names, in order
-	Counts        Counts    `json:"counts"`
+	Shards        []string  `json:"shards"`       // shard directory names, in order
+	ShardCounts   []Counts  `json:"shard_counts"` // per shard, in the same order
+	Counts        Counts    `json:"counts"`       // totals (ngrams: sum of per-shard distinct counts)
 	Inputs        []Input   `json:"inputs"`
 	BloomFPR      float64   `json:"bloom_fpr"`
 	Built         time.Time `json:"built"`

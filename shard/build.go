@@ -232,6 +232,7 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 	}
 	for si, sm := range shardMans {
 		m.Shards = append(m.Shards, index.ShardDirName(si))
+		m.ShardCounts = append(m.ShardCounts, sm.Counts)
 		m.Counts.Add(sm.Counts)
 		m.Inputs = append(m.Inputs, sm.Inputs...)
 	}
