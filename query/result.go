@@ -26,6 +26,9 @@ type Result struct {
 	Rule         Rule     `json:"rule"`
 	Spans        []Span   `json:"spans"`
 	Docs         []DocHit `json:"docs"`
+	// Standards holds the verdict of every standard asked for
+	// (contam check --standard NAME), keyed by standard name.
+	Standards map[string]Verdict `json:"standards,omitempty"`
 }
 
 // Span is a maximal run of item tokens found verbatim (after normalization)
