@@ -21,6 +21,9 @@ type Options struct {
 	TopDocs int // documents shown per item
 	Context int // runes of document context on each side of a match
 	Workers int // items checked at once; default GOMAXPROCS
+
+	Standards []string       // named standards to judge by (see StandardNames)
+	Std       StandardParams // their parameters
 }
 
 // Defaults for Options.
@@ -47,6 +50,7 @@ func (o *Options) defaults() {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	o.Std.defaults()
 }
 
 // Checker checks items against an opened index. It is safe for concurrent use.
@@ -56,6 +60,7 @@ type Checker struct {
 	p     index.Params
 	opt   Options
 	cache *docCache
+	bench *benchContext // set by Check when standards are asked for
 }
 
 // NewChecker prepares a checker; the normalizer, n and seed come from the
@@ -66,7 +71,11 @@ func NewChecker(ix *index.Index, opt Options) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", ix.Dir, err)
 	}
-	return &Checker{ix: ix, norm: norm, p: ix.Manifest.Params, opt: opt, cache: newDocCache(256 << 20)}, nil
+	c := &Checker{ix: ix, norm: norm, p: ix.Manifest.Params, opt: opt, cache: newDocCache(256 << 20)}
+	if err := c.checkStandards(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Options returns the effective options.
@@ -74,6 +83,9 @@ func (c *Checker) Options() Options { return c.opt }
 
 // Check checks every item and returns results in item order.
 func (c *Checker) Check(ctx context.Context, items []item.Item) ([]Result, error) {
+	if len(c.opt.Standards) > 0 {
+		c.bench = c.prepare(items)
+	}
 	res := make([]Result, len(items))
 	if c.opt.Workers == 1 {
 		for i := range items {
@@ -123,6 +135,7 @@ func (c *Checker) CheckOne(it item.Item) (Result, error) {
 		return r, err
 	}
 	aggregate(&r, toks.Start, toks.End, docs, c.opt.TopDocs, c.opt.Context)
+	c.judge(&r, it, &toks, docs) // after aggregate: lmeval reads the longest span
 	return r, nil
 }
 
