@@ -21,6 +21,7 @@ type Result struct {
 	TooShort     bool     `json:"too_short,omitempty"` // fewer tokens than the index's n: no n-gram can match
 	Contaminated bool     `json:"contaminated"`
 	Coverage     float64  `json:"coverage"`
+	Covered      int      `json:"covered"` // item tokens inside verified spans (absolute: a short copy in a long page is not diluted)
 	LongestSpan  int      `json:"longest_span"`
 	NDocs        int      `json:"n_docs"`
 	Rule         Rule     `json:"rule"`
@@ -118,6 +119,7 @@ func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDoc
 			c++
 		}
 	}
+	r.Covered = c
 	if n > 0 {
 		r.Coverage = float64(c) / float64(n)
 	}
