@@ -210,6 +210,9 @@ type PhraseHit struct {
 // rarest n-gram at a known offset, so that n-gram's postings are the
 // candidates, each verified against the document text.
 func (c *Checker) Phrase(phrase string, offset, limit, context int) (PhraseResult, error) {
+	if offset < 0 || limit < 0 || context < 0 {
+		return PhraseResult{}, fmt.Errorf("query: negative offset, limit or context (%d, %d, %d)", offset, limit, context)
+	}
 	var toks text.Tokens
 	c.norm.Tokenize(&toks, []byte(phrase))
 	n := c.p.N

@@ -15,6 +15,7 @@ import (
 	"github.com/contam-dev/contam/query"
 	"github.com/contam-dev/contam/query/item"
 	"github.com/contam-dev/contam/query/report"
+	"github.com/contam-dev/contam/query/split"
 	"github.com/contam-dev/contam/shard"
 	"github.com/contam-dev/contam/shard/source"
 )
@@ -28,6 +29,7 @@ func newCheckCmd() *cobra.Command {
 		bruteN                        int
 		bruteNorm                     string
 		fields                        []string
+		splitOut                      string
 	)
 	cmd := &cobra.Command{
 		Use:   "check --index DIR --bench FILE [flags]",
@@ -76,10 +78,11 @@ or input errors, 2 on usage errors.`,
 				return usagef("check: unknown --format %q (want table, jsonl or markdown)", format)
 			}
 			iopt.Fields = splitFields(fields)
-			items, err := item.Load(bench, iopt)
+			bf, err := item.LoadFile(bench, iopt)
 			if err != nil {
 				return err
 			}
+			items := bf.Items
 			start := time.Now()
 			var (
 				rs  []query.Result
@@ -115,6 +118,13 @@ or input errors, 2 on usage errors.`,
 				}
 			}
 			hdr.Rule = rs0Rule(rs, qopt)
+			if splitOut != "" {
+				sum, err := split.Write(splitOut, bf, rs, qopt.Standards)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(os.Stderr, "wrote clean/dirty splits of %d items to %s (%d clean, %d dirty)\n", sum.Items, splitOut, sum.Default.Clean.Count, sum.Default.Dirty.Count)
+			}
 			var w io.Writer = os.Stdout
 			if outPath != "" {
 				f, err := os.Create(outPath)
@@ -143,6 +153,7 @@ or input errors, 2 on usage errors.`,
 	f.IntVar(&iopt.Limit, "limit", 0, "check only the first N items")
 	f.StringVarP(&format, "format", "f", "table", "output format: table, jsonl, markdown")
 	f.StringVarP(&outPath, "out", "o", "", "write the report to this file instead of stdout")
+	f.StringVar(&splitOut, "split-out", "", "write clean and dirty splits of the benchmark records (byte for byte; per --standard too) and summary.json to this directory")
 	f.IntVar(&qopt.Rule.MinSpan, "min-span", query.DefaultMinSpan, "contaminated if the longest verified span has at least this many tokens")
 	f.Float64Var(&qopt.Rule.MinCoverage, "min-coverage", query.DefaultMinCoverage, "… or at least this fraction of item tokens lie in verified spans")
 	f.IntVar(&qopt.TopDocs, "top-docs", query.DefaultTopDocs, "documents shown per item")

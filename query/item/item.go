@@ -13,6 +13,12 @@
 // a text/template over the fields) and whose ID is either "<stem>/<index>",
 // the value of a field, or the output of a template. Errors name the file and
 // the line (JSON Lines, CSV, TSV) or row (Parquet, counted from 1) at fault.
+//
+// Every Item also carries Raw, its record as written in the file, so that
+// subsets of a benchmark (such as its clean and dirty items) can be written
+// back without re-encoding; LoadFile adds what else that needs (the format
+// and, for CSV/TSV, the header). Records are read as a stream: JSON Lines,
+// CSV and TSV are never held in memory whole.
 package item
 
 import (
@@ -41,7 +47,55 @@ type Item struct {
 	ID    string // unique within the file; see Options.IDField
 	Index int    // 0-based position among the file's records (non-empty lines for JSONL; data rows for CSV/TSV; rows for Parquet)
 	Text  string // the text to check, built from the fields
+
+	// Raw is the record as it is in the file, after decompression:
+	//   - JSON Lines: the line's bytes exactly, without its terminator
+	//     ("\n", or "\r\n") and, on the first line, without a UTF-8
+	//     byte-order mark; other leading or trailing spaces are kept;
+	//   - CSV/TSV: the record's bytes exactly, quotes and newlines inside
+	//     quoted fields included, without its line terminator (and without
+	//     blank lines before it);
+	//   - a .json file holding one array: the element, compacted (spaces
+	//     and newlines outside strings removed; keys, escapes and numbers as
+	//     written);
+	//   - Parquet: the row as compact JSON with keys sorted (non-finite
+	//     floats as the strings "NaN", "+Inf", "-Inf").
+	// The last two are not byte-preserving; File.ByteExact tells which.
+	Raw []byte
 }
+
+// File is a benchmark file as loaded by LoadFile: its items, and what is
+// needed to write subsets of its records in the file's own format.
+type File struct {
+	Name        string // the path given ("-" for standard input)
+	Format      string // "jsonl", "json" (one array of objects), "csv", "tsv" or "parquet"
+	Compression string // "", "gzip" or "zstd" (detected from the bytes)
+	// Header is, for CSV and TSV, the header record exactly as in the file
+	// without its line terminator or a UTF-8 byte-order mark; nil for the
+	// other formats.
+	Header []byte
+	Items  []Item
+}
+
+// ByteExact reports whether the items' Raw bytes are the records exactly
+// as in the file (JSON Lines, CSV, TSV) rather than re-encoded JSON (JSON
+// arrays, Parquet).
+func (f *File) ByteExact() bool {
+	switch f.Format {
+	case FormatJSONL, FormatCSV, FormatTSV:
+		return true
+	}
+	return false
+}
+
+// Format names, as in File.Format.
+const (
+	FormatJSONL   = "jsonl"
+	FormatJSON    = "json"
+	FormatCSV     = "csv"
+	FormatTSV     = "tsv"
+	FormatParquet = "parquet"
+)
 
 // Options say how records become items.
 type Options struct {
@@ -79,8 +133,30 @@ type Options struct {
 // Load reads the benchmark file at path ("-" for standard input) and returns
 // its items in file order.
 func Load(path string, opt Options) ([]Item, error) {
+	f, err := LoadFile(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	return f.Items, nil
+}
+
+// LoadReader is Load for an already open stream. name is used in error
+// messages, for the default id stem and to pick the format by extension
+// ("-" stands for standard input); with no known extension the content is
+// sniffed. Parquet input that is not an *os.File is read into memory.
+func LoadReader(r io.Reader, name string, opt Options) ([]Item, error) {
+	f, err := load(r, name, opt)
+	if err != nil {
+		return nil, err
+	}
+	return f.Items, nil
+}
+
+// LoadFile is Load returning the whole File: the items plus the format and,
+// for CSV/TSV, the header record.
+func LoadFile(path string, opt Options) (*File, error) {
 	if path == "-" {
-		return LoadReader(os.Stdin, "-", opt)
+		return load(os.Stdin, "-", opt)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -90,11 +166,8 @@ func Load(path string, opt Options) ([]Item, error) {
 	return load(f, path, opt)
 }
 
-// LoadReader is Load for an already open stream. name is used in error
-// messages, for the default id stem and to pick the format by extension
-// ("-" stands for standard input); with no known extension the content is
-// sniffed. Parquet input that is not an *os.File is read into memory.
-func LoadReader(r io.Reader, name string, opt Options) ([]Item, error) {
+// LoadFileReader is LoadFile for an already open stream; see LoadReader.
+func LoadFileReader(r io.Reader, name string, opt Options) (*File, error) {
 	return load(r, name, opt)
 }
 
@@ -177,7 +250,7 @@ var (
 	utf8BOM      = []byte{0xef, 0xbb, 0xbf}
 )
 
-func load(r io.Reader, name string, opt Options) ([]Item, error) {
+func load(r io.Reader, name string, opt Options) (*File, error) {
 	file := displayName(name)
 	b, err := newBuilder(file, Stem(name), opt)
 	if err != nil {
@@ -221,20 +294,25 @@ func load(r io.Reader, name string, opt Options) ([]Item, error) {
 		}
 	}
 
+	out := &File{Name: name, Compression: compressed}
 	switch f {
 	case formatJSON:
-		err = readJSON(br, b)
+		out.Format, err = readJSON(br, b)
 	case formatCSV:
-		err = readCSV(br, ',', false, b)
+		out.Format = FormatCSV
+		out.Header, err = readCSV(br, ',', false, b)
 	case formatTSV:
-		err = readCSV(br, '\t', true, b)
+		out.Format = FormatTSV
+		out.Header, err = readCSV(br, '\t', true, b)
 	case formatParquet:
+		out.Format = FormatParquet
 		err = loadParquet(r, br, compressed != "", b)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return b.items, nil
+	out.Items = b.items
+	return out, nil
 }
 
 // loadParquet reads Parquet from r directly when it is an uncompressed
@@ -390,8 +468,9 @@ func (b *builder) errorf(p pos, format string, args ...any) error {
 	return fmt.Errorf("%s: %s: %s", b.file, p, fmt.Sprintf(format, args...))
 }
 
-// add makes an item of the record with the given fields at p.
-func (b *builder) add(p pos, rec map[string]any) error {
+// add makes an item of the record with the given fields at p; raw is the
+// record's bytes (see Item.Raw), kept by the item.
+func (b *builder) add(p pos, rec map[string]any, raw []byte) error {
 	index := len(b.items)
 	var text string
 	if b.textTmpl != nil {
@@ -454,7 +533,7 @@ func (b *builder) add(p pos, rec map[string]any) error {
 			b.file, id, p.unit, prev.n, p.n)
 	}
 	b.seen[id] = p
-	b.items = append(b.items, Item{ID: id, Index: index, Text: text})
+	b.items = append(b.items, Item{ID: id, Index: index, Text: text, Raw: raw})
 	return nil
 }
 

@@ -11,17 +11,18 @@ import (
 )
 
 // readJSON reads JSON Lines (one object per non-empty line) or, when the
-// content starts with '[', one JSON array of objects.
-func readJSON(br *bufio.Reader, b *builder) error {
+// content starts with '[', one JSON array of objects. It returns which:
+// FormatJSONL or FormatJSON.
+func readJSON(br *bufio.Reader, b *builder) (string, error) {
 	head, err := br.Peek(4096)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return fmt.Errorf("%s: %w", b.file, err)
+		return "", fmt.Errorf("%s: %w", b.file, err)
 	}
 	head = bytes.TrimPrefix(head, utf8BOM)
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] == '[' {
-		return readJSONArray(br, b)
+		return FormatJSON, readJSONArray(br, b)
 	}
-	return readJSONLines(br, b)
+	return FormatJSONL, readJSONLines(br, b)
 }
 
 func readJSONLines(br *bufio.Reader, b *builder) error {
@@ -50,10 +51,13 @@ func readJSONLines(br *bufio.Reader, b *builder) error {
 // jsonLine adds the object on one line; blank lines are skipped.
 func jsonLine(b *builder, lineNo int, line []byte) error {
 	p := pos{"line", lineNo}
-	line = bytes.TrimSuffix(line, []byte("\n"))
+	if l, ok := bytes.CutSuffix(line, []byte("\n")); ok {
+		line = bytes.TrimSuffix(l, []byte("\r")) // CRLF: both bytes are the terminator
+	}
 	if i := invalidUTF8(line); i >= 0 {
 		return b.errorf(p, "invalid UTF-8 at column %d (byte 0x%02x)", i+1, line[i])
 	}
+	raw := line
 	body := bytes.TrimLeft(line, " \t\r")
 	lead := len(line) - len(body)
 	body = bytes.TrimRight(body, " \t\r")
@@ -76,7 +80,7 @@ func jsonLine(b *builder, lineNo int, line []byte) error {
 	if !ok {
 		return b.errorf(p, "expected a JSON object, got %s", jsonKind(v))
 	}
-	return b.add(p, obj)
+	return b.add(p, obj, raw)
 }
 
 // describeJSONError explains a decoding error of body, which starts at
@@ -136,7 +140,11 @@ func readJSONArray(br *bufio.Reader, b *builder) error {
 		if !ok {
 			return b.errorf(p, "array element %d: expected a JSON object, got %s", n, jsonKind(v))
 		}
-		if err := b.add(p, obj); err != nil {
+		var raw bytes.Buffer
+		if err := json.Compact(&raw, data[start:dec.InputOffset()]); err != nil {
+			return b.errorf(p, "array element %d: %v", n, err)
+		}
+		if err := b.add(p, obj, raw.Bytes()); err != nil {
 			return err
 		}
 	}

@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"reflect"
+	"slices"
+	"strconv"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -46,7 +50,11 @@ func readParquet(ra io.ReaderAt, size int64, b *builder) (err error) {
 			for k, v := range rec {
 				rec[k] = plain(v)
 			}
-			if err := b.add(pos{"row", row}, rec); err != nil {
+			raw, err := rowJSON(rec)
+			if err != nil {
+				return b.errorf(pos{"row", row}, "%v", err)
+			}
+			if err := b.add(pos{"row", row}, rec, raw); err != nil {
 				return err
 			}
 			if b.full() {
@@ -108,4 +116,54 @@ func plain(v any) any {
 		return s
 	}
 	return v
+}
+
+// rowJSON is a row's Item.Raw: compact JSON, keys sorted, with non-finite
+// floats (which JSON cannot hold) as the strings "NaN", "+Inf" and "-Inf".
+func rowJSON(rec map[string]any) ([]byte, error) {
+	v, _ := finite(rec)
+	s, err := compactJSON(v)
+	return []byte(s), err
+}
+
+// finite returns v with non-finite floats replaced by strings, and whether
+// it replaced any; maps and slices are copied only when something changes.
+func finite(v any) (any, bool) {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return strconv.FormatFloat(x, 'g', -1, 64), true
+		}
+	case float32:
+		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
+			return strconv.FormatFloat(f, 'g', -1, 64), true
+		}
+	case map[string]any:
+		var out map[string]any
+		for k, e := range x {
+			if f, changed := finite(e); changed {
+				if out == nil {
+					out = maps.Clone(x)
+				}
+				out[k] = f
+			}
+		}
+		if out != nil {
+			return out, true
+		}
+	case []any:
+		var out []any
+		for i, e := range x {
+			if f, changed := finite(e); changed {
+				if out == nil {
+					out = slices.Clone(x)
+				}
+				out[i] = f
+			}
+		}
+		if out != nil {
+			return out, true
+		}
+	}
+	return v, false
 }
