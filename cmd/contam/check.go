@@ -75,7 +75,7 @@ or input errors, 2 on usage errors.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !validFormat(format) {
-				return usagef("check: unknown --format %q (want table, jsonl or markdown)", format)
+				return usagef("check: unknown --format %q (want table, jsonl, markdown or html)", format)
 			}
 			iopt.Fields = splitFields(fields)
 			bf, err := item.LoadFile(bench, iopt)
@@ -118,6 +118,10 @@ or input errors, 2 on usage errors.`,
 				}
 			}
 			hdr.Rule = rs0Rule(rs, qopt)
+			hdr.Texts = make(map[string]string, len(items))
+			for _, it := range items {
+				hdr.Texts[it.ID] = it.Text
+			}
 			if splitOut != "" {
 				sum, err := split.Write(splitOut, bf, rs, qopt.Standards)
 				if err != nil {
@@ -151,7 +155,7 @@ or input errors, 2 on usage errors.`,
 	f.StringArrayVar(&fields, "field", []string{"text"}, "field(s) holding the text to check (repeat or comma-separate), or a Go template")
 	f.StringVar(&iopt.IDField, "id-field", "", "field or Go template giving item ids (default <file stem>/<index>)")
 	f.IntVar(&iopt.Limit, "limit", 0, "check only the first N items")
-	f.StringVarP(&format, "format", "f", "table", "output format: table, jsonl, markdown")
+	f.StringVarP(&format, "format", "f", "table", "output format: table, jsonl, markdown, html (one self-contained page; use with --out)")
 	f.StringVarP(&outPath, "out", "o", "", "write the report to this file instead of stdout")
 	f.StringVar(&splitOut, "split-out", "", "write clean and dirty splits of the benchmark records (byte for byte; per --standard too) and summary.json to this directory")
 	f.IntVar(&qopt.Rule.MinSpan, "min-span", query.DefaultMinSpan, "contaminated if the longest verified span has at least this many tokens")
@@ -167,6 +171,8 @@ or input errors, 2 on usage errors.`,
 	f.Float64Var(&qopt.Std.Tau, "tau", 0.5, "llama3: dirty if at least this fraction of tokens lies in a found 8-gram (the paper picks τ per dataset)")
 	f.Float64Var(&qopt.Std.PaLMFrac, "palm-frac", 0.7, "palm: dirty if at least this fraction of the item's 8-grams is found")
 	f.Uint64Var(&qopt.Std.GPT4Seed, "gpt4-seed", 1, "gpt4: seed of the substring sampling")
+	f.BoolVar(&qopt.NearDup, "near-dup", false, "also look for near-duplicates: align each item against windows of the documents sharing the most verified tokens with it (substitutions, insertions, deletions, swaps; numbers may differ)")
+	f.Float64Var(&qopt.NearThreshold, "near-threshold", query.DefaultNearThreshold, "near-duplicate when the aligned similarity (matched item tokens / item tokens) is at least this")
 	f.BoolVar(&noBloom, "no-bloom", false, "do not consult the Bloom filters (to measure what they save)")
 	f.BoolVar(&showStats, "stats", false, "print lookup statistics (Bloom skips, Pebble reads, time) to stderr")
 	f.BoolVar(&brute, "brute", false, "no index: scan the corpus files given as arguments directly (the correctness oracle)")

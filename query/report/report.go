@@ -1,5 +1,5 @@
-// Package report renders check results as a terminal table, JSON Lines or
-// Markdown.
+// Package report renders check results as a terminal table, JSON Lines,
+// Markdown or a self-contained HTML page.
 package report
 
 import (
@@ -14,7 +14,7 @@ import (
 )
 
 // Formats lists the output formats.
-var Formats = []string{"table", "jsonl", "markdown"}
+var Formats = []string{"table", "jsonl", "markdown", "html"}
 
 // Header describes the run a report belongs to.
 type Header struct {
@@ -23,6 +23,9 @@ type Header struct {
 	Rule      query.Rule
 	N         int
 	Normalize string
+	// Texts optionally maps item ids to item texts; the HTML report then
+	// highlights the verified spans (Span.ByteStart/ByteEnd) in each text.
+	Texts map[string]string
 }
 
 // Write renders results in the named format.
@@ -36,6 +39,8 @@ func Write(w io.Writer, format string, h Header, rs []query.Result) error {
 		writeTable(bw, h, rs)
 	case "markdown", "md":
 		writeMarkdown(bw, h, rs)
+	case "html":
+		err = writeHTML(bw, h, rs)
 	default:
 		return fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}
@@ -160,6 +165,7 @@ func writeTable(w io.Writer, h Header, rs []query.Result) {
 		}
 		fmt.Fprintf(w, "  %-8s %6d %s\n", bucketLabel(i), c, strings.Repeat("█", bar))
 	}
+	writeStandardsTable(w, rs)
 	top := topContaminated(rs, 10)
 	if len(top) > 0 {
 		fmt.Fprintf(w, "\ntop contaminated items\n")
@@ -187,6 +193,7 @@ func writeMarkdown(w io.Writer, h Header, rs []query.Result) {
 	fmt.Fprintf(w, "- rule: contaminated if the longest verified span ≥ %d tokens or coverage ≥ %.0f%%\n\n", h.Rule.MinSpan, 100*h.Rule.MinCoverage)
 	fmt.Fprintf(w, "| items | contaminated | share | any overlap | too short |\n|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(w, "| %d | %d | %.1f%% | %d | %d |\n\n", s.Items, s.Contaminated, pct(s.Contaminated, s.Items), s.AnyOverlap, s.TooShort)
+	writeStandardsMarkdown(w, rs)
 	fmt.Fprintf(w, "## Coverage\n\n| coverage | items |\n|---|---:|\n")
 	for i, c := range s.Histogram {
 		fmt.Fprintf(w, "| %s | %d |\n", bucketLabel(i), c)
