@@ -24,6 +24,10 @@ type Options struct {
 
 	Standards []string       // named standards to judge by (see StandardNames)
 	Std       StandardParams // their parameters
+
+	NearDup       bool    // align items against candidate document windows
+	NearThreshold float64 // similarity at which an item is a near-duplicate
+	NearDocs      int     // candidate documents aligned per item
 }
 
 // Defaults for Options.
@@ -51,6 +55,12 @@ func (o *Options) defaults() {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	o.Std.defaults()
+	if o.NearThreshold <= 0 {
+		o.NearThreshold = DefaultNearThreshold
+	}
+	if o.NearDocs <= 0 {
+		o.NearDocs = DefaultNearDocs
+	}
 }
 
 // Checker checks items against an opened index. It is safe for concurrent use.
@@ -134,6 +144,9 @@ func (c *Checker) CheckOne(it item.Item) (Result, error) {
 	if err != nil {
 		return r, err
 	}
+	if c.opt.NearDup {
+		r.NearDup = c.nearDup(it.Text, &toks, docs) // before aggregate reorders docs
+	}
 	aggregate(&r, toks.Start, toks.End, docs, c.opt.TopDocs, c.opt.Context)
 	c.judge(&r, it, &toks, docs) // after aggregate: lmeval reads the longest span
 	return r, nil
@@ -199,7 +212,7 @@ func (c *Checker) matches(toks *text.Tokens) ([]*docMatches, error) {
 		if len(ms) == 0 {
 			continue // every anchor was a hash collision
 		}
-		docs = append(docs, &docMatches{hit: dt.hit, text: dt.text, starts: dt.toks.Start, ends: dt.toks.End, matches: ms})
+		docs = append(docs, &docMatches{hit: dt.hit, text: dt.text, starts: dt.toks.Start, ends: dt.toks.End, matches: ms, toks: &dt.toks})
 	}
 	return docs, nil
 }

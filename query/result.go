@@ -5,7 +5,11 @@
 // says is ever reported without that verification.
 package query
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/contam-dev/contam/index/text"
+)
 
 // Rule is the verdict rule and its thresholds; reported with every result.
 type Rule struct {
@@ -30,6 +34,9 @@ type Result struct {
 	// Standards holds the verdict of every standard asked for
 	// (contam check --standard NAME), keyed by standard name.
 	Standards map[string]Verdict `json:"standards,omitempty"`
+	// NearDup is the best near-duplicate found (contam check --near-dup);
+	// it is reported beside the exact verdict and never replaces it.
+	NearDup *NearDup `json:"near_dup,omitempty"`
 }
 
 // Span is a maximal run of item tokens found verbatim (after normalization)
@@ -82,6 +89,7 @@ type docMatches struct {
 	starts  []int // byte start of each doc token
 	ends    []int
 	matches []match
+	toks    *text.Tokens // the document's tokens, where the index path has them (near-duplicates)
 }
 
 // aggregate turns verified matches into a Result. It is shared by the
