@@ -171,7 +171,7 @@ or input errors, 2 on usage errors.`,
 	f.Float64Var(&qopt.Std.Tau, "tau", 0.5, "llama3: dirty if at least this fraction of tokens lies in a found 8-gram (the paper picks τ per dataset)")
 	f.Float64Var(&qopt.Std.PaLMFrac, "palm-frac", 0.7, "palm: dirty if at least this fraction of the item's 8-grams is found")
 	f.Uint64Var(&qopt.Std.GPT4Seed, "gpt4-seed", 1, "gpt4: seed of the substring sampling")
-	f.BoolVar(&qopt.NearDup, "near-dup", false, "also look for near-duplicates: align each item against windows of the documents sharing the most verified tokens with it (substitutions, insertions, deletions, swaps; numbers may differ)")
+	f.BoolVar(&qopt.NearDup, "near-dup", true, "also look for near-duplicates: align each item against windows of the documents sharing the most verified tokens with it (substitutions, insertions, deletions, swaps; numbers may differ)")
 	f.Float64Var(&qopt.NearThreshold, "near-threshold", query.DefaultNearThreshold, "near-duplicate when the aligned similarity (matched item tokens / item tokens) is at least this")
 	f.BoolVar(&noBloom, "no-bloom", false, "do not consult the Bloom filters (to measure what they save)")
 	f.BoolVar(&showStats, "stats", false, "print lookup statistics (Bloom skips, Pebble reads, time) to stderr")

@@ -64,6 +64,7 @@ func writeJSONL(w io.Writer, rs []query.Result) error {
 // Summary are the aggregate figures of a run.
 type Summary struct {
 	Items, Contaminated, TooShort, AnyOverlap int
+	NearDup, NearOnly                         int     // near-duplicates; those not contaminated by the exact rule
 	Histogram                                 [11]int // coverage buckets: 0, (0,10%], …, (90%,100%]
 }
 
@@ -80,6 +81,12 @@ func Summarize(rs []query.Result) Summary {
 		}
 		if r.NDocs > 0 {
 			s.AnyOverlap++
+		}
+		if r.NearDup != nil && r.NearDup.NearDuplicate {
+			s.NearDup++
+			if !r.Contaminated {
+				s.NearOnly++
+			}
 		}
 		s.Histogram[bucket(r.Coverage)]++
 	}
@@ -150,6 +157,9 @@ func writeTable(w io.Writer, h Header, rs []query.Result) {
 	fmt.Fprintf(w, "any overlap     %d (%.1f%%)  items sharing at least one verified %d-gram\n", s.AnyOverlap, pct(s.AnyOverlap, s.Items), h.N)
 	if s.TooShort > 0 {
 		fmt.Fprintf(w, "too short       %d  items with fewer than %d tokens (no n-gram can match)\n", s.TooShort, h.N)
+	}
+	if s.NearDup > 0 {
+		fmt.Fprintf(w, "near-duplicate  %d (%.1f%%), %d of them not contaminated by the exact rule (aligned copies: edited, renumbered, reworded)\n", s.NearDup, pct(s.NearDup, s.Items), s.NearOnly)
 	}
 	fmt.Fprintf(w, "\ncoverage histogram\n")
 	max := 0
