@@ -42,8 +42,12 @@
 // A posting says "the n-gram starting at token gpos probably hashes to this
 // bucket and fingerprint". It only ever decides where to look: every match is
 // verified token by token against the stored document text and extended
-// there, so a shard may store postings for a subset of positions (see
-// Anchors) without changing what a query reports for long enough spans.
+// there, so a shard may store postings for a subset of positions without
+// changing what a query reports for long enough spans. params.anchors
+// names the subset: "all", or "winnow-W" (winnowing: the minimum hash of
+// every W consecutive n-grams is stored, so every span of at least n+W−1
+// tokens shared with a document holds an anchor and is found exactly;
+// shorter shared spans may be missed).
 //
 // # Document store
 //
@@ -59,6 +63,7 @@
 //
 // # Changelog
 //
-//	1  first version: bucketed all-position postings with global token
+//	1  first version: bucketed postings (all positions, or winnowed anchors:
+//	   params.anchors "winnow-W") with global token
 //	   positions, unicode-v1, zstd doc store.
 package index

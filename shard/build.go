@@ -43,6 +43,7 @@ var ErrExists = errors.New("shard: output exists (use --force to replace it)")
 // Options configure a build.
 type Options struct {
 	Normalizer   string  // default text.Default
+	Anchors      string  // anchor scheme: "all" (default) or "winnow-W", see ParseAnchors
 	N            int     // n-gram length, default DefaultN
 	Seed         uint64  // hash seed, default DefaultSeed
 	Shards       int     // number of shards; capped at the number of input files
@@ -84,7 +85,7 @@ const (
 )
 
 func (o *Options) params() index.Params {
-	return index.Params{Normalizer: o.Normalizer, N: o.N, Hash: text.HashName, Seed: o.Seed, Anchors: "all"}
+	return index.Params{Normalizer: o.Normalizer, N: o.N, Hash: text.HashName, Seed: o.Seed, Anchors: o.Anchors}
 }
 
 func (o *Options) defaults(nInputs int) error {
@@ -96,6 +97,12 @@ func (o *Options) defaults(nInputs int) error {
 	}
 	if o.N == 0 {
 		o.N = DefaultN
+	}
+	if o.Anchors == "" {
+		o.Anchors = "all"
+	}
+	if _, err := ParseAnchors(o.Anchors); err != nil {
+		return err
 	}
 	if o.N < 1 || o.N > 32 {
 		return fmt.Errorf("shard: n must be in 1..32, got %d", o.N)

@@ -40,6 +40,8 @@ type writer struct {
 	counts     index.Counts
 	toks       text.Tokens
 	th, hashes []uint64
+	keep       []int // positions the anchor scheme stores
+	window     int   // winnowing window (1: all positions)
 	start      time.Time
 }
 
@@ -62,7 +64,11 @@ func newWriter(dir string, params index.Params, memBytes int64, docBlockSize int
 	if maxEntries < 1<<16 {
 		maxEntries = 1 << 16
 	}
-	w := &writer{dir: dir, params: params, norm: norm, docs: docs, maxEntries: maxEntries, start: time.Now()}
+	window, err := ParseAnchors(params.Anchors)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{dir: dir, params: params, norm: norm, docs: docs, maxEntries: maxEntries, start: time.Now(), window: window}
 	if n := min(expectTokens, int64(maxEntries)); n > 0 {
 		w.buf = make([]entry, 0, n)
 	}
@@ -87,18 +93,19 @@ func (w *writer) add(d *source.Doc, input int) error {
 		w.th = append(w.th, text.TokenHash(w.toks.Norm(i), w.params.Seed))
 	}
 	w.hashes = text.NGramHashesOf(w.hashes[:0], w.th, w.params.N, w.params.Seed)
-	for i, h := range w.hashes {
+	w.keep = winnow(w.keep[:0], w.hashes, w.window)
+	for _, i := range w.keep {
 		if len(w.buf) == cap(w.buf) {
 			if err := w.grow(); err != nil {
 				return err
 			}
 		}
-		w.buf = append(w.buf, entry{hash: h, gpos: base + uint64(i)})
+		w.buf = append(w.buf, entry{hash: w.hashes[i], gpos: base + uint64(i)})
 	}
 	w.counts.Docs++
 	w.counts.TextBytes += int64(len(d.Text))
 	w.counts.Tokens += int64(nt)
-	w.counts.Postings += int64(len(w.hashes))
+	w.counts.Postings += int64(len(w.keep))
 	return nil
 }
 

@@ -108,6 +108,7 @@ a failed or interrupted build leaves nothing that 'check' would open.`,
 	f.IntVar(&opt.Shards, "shards", runtime.NumCPU(), "number of shards (at most one per input file)")
 	f.IntVar(&opt.Workers, "workers", 0, "shards built at once (default: min(shards, cores))")
 	f.Var(&mem, "memory", "memory budget of the build: in-memory runs of postings (all workers) spill to disk at it; ~50 MiB of fixed process overhead comes on top")
+	f.StringVar(&opt.Anchors, "anchors", "all", "which n-gram positions get postings: all, or winnow-W (winnowing: any shared span of ≥ n+W−1 tokens is still found exactly; shorter ones may be missed; stores ~2/(W+1) of the postings)")
 	f.IntVar(&opt.N, "n", shard.DefaultN, "n-gram length in tokens (longer matches are found by extending verified anchors)")
 	f.StringVar(&opt.Normalizer, "normalizer", text.Default, fmt.Sprintf("text normalizer %v", text.Names()))
 	f.StringVar(&seedStr, "seed", "", "n-gram hash seed (default: contam's fixed seed; recorded in the manifest)")

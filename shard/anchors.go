@@ -1,0 +1,63 @@
+package shard
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Anchor schemes: which n-gram positions of a document get postings.
+//
+//	all        every position.
+//	winnow-W   winnowing (Schleimer, Wilkerson & Aiken 2003): in every
+//	           window of W consecutive n-gram hashes the minimum is kept
+//	           (the rightmost on ties). Any span of at least n+W-1 tokens
+//	           shared with a document contains a whole window, so it holds
+//	           a stored anchor and is found and extended exactly as with
+//	           all positions; shorter shared spans may be missed. Stores
+//	           about 2/(W+1) of the positions.
+//
+// The query side always looks up every n-gram of an item, so the scheme
+// changes only which spans are guaranteed, never what verification reports.
+
+// ParseAnchors validates an anchor scheme name and returns W (1 for "all").
+func ParseAnchors(s string) (int, error) {
+	if s == "" || s == "all" {
+		return 1, nil
+	}
+	if w, ok := strings.CutPrefix(s, "winnow-"); ok {
+		n, err := strconv.Atoi(w)
+		if err == nil && n >= 1 && n <= 64 {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("shard: unknown anchor scheme %q (want all or winnow-W, W in 1..64)", s)
+}
+
+// winnow appends to dst the positions of hs kept by winnowing with window w.
+func winnow(dst []int, hs []uint64, w int) []int {
+	if w <= 1 || len(hs) == 0 {
+		for i := range hs {
+			dst = append(dst, i)
+		}
+		return dst
+	}
+	last := -1
+	for start := 0; ; start++ {
+		end := min(start+w, len(hs))
+		m := start
+		for i := start + 1; i < end; i++ {
+			if hs[i] <= hs[m] {
+				m = i
+			}
+		}
+		if m != last {
+			dst = append(dst, m)
+			last = m
+		}
+		if end == len(hs) {
+			break
+		}
+	}
+	return dst
+}
