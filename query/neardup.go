@@ -12,12 +12,18 @@ const (
 	DefaultNearLocal     = 0.85 // similarity inside the aligned region
 	DefaultNearMinTokens = 20   // matched tokens needed for either
 	DefaultNearDocs      = 5
+	// A copy whose only differences inside the aligned region are numbers
+	// (a renumbered problem, GSM-Hard style) is a near-duplicate from this
+	// many matched tokens on.
+	DefaultNearRenumbered = 14
 )
 
 // NearDup is an item's best local alignment with a corpus document.
 type NearDup struct {
 	// NearDuplicate: at least DefaultNearMinTokens item tokens matched, and
-	// similarity ≥ Threshold or local similarity ≥ DefaultNearLocal.
+	// similarity ≥ Threshold or local similarity ≥ DefaultNearLocal; or a
+	// renumbered copy (only numbers differ) of at least
+	// DefaultNearRenumbered matched tokens.
 	NearDuplicate bool    `json:"near_duplicate"`
 	Threshold     float64 `json:"threshold"`
 	Local         float64 `json:"local_similarity"` // matched / item tokens inside the aligned region
@@ -116,7 +122,8 @@ func (c *Checker) nearResult(src string, item *text.Tokens, d *docMatches, al Al
 	dt := d.toks
 	nd := &NearDup{Threshold: c.opt.NearThreshold, Alignment: al, Doc: d.hit}
 	nd.Local = float64(al.Matched) / float64(al.ItemEnd-al.ItemStart)
-	nd.NearDuplicate = al.Matched >= DefaultNearMinTokens && (al.Similarity >= c.opt.NearThreshold || nd.Local >= DefaultNearLocal)
+	nd.NearDuplicate = (al.Matched >= DefaultNearMinTokens && (al.Similarity >= c.opt.NearThreshold || nd.Local >= DefaultNearLocal)) ||
+		(al.OnlyNumbers && al.Matched >= DefaultNearRenumbered)
 	nd.DocStart, nd.DocEnd = lo+al.DocStart, lo+al.DocEnd // window → document token positions
 	nd.ItemByteFrom, nd.ItemByteTo = item.Start[al.ItemStart], item.End[al.ItemEnd-1]
 	nd.ItemText = src[nd.ItemByteFrom:nd.ItemByteTo]
