@@ -34,6 +34,7 @@ type Options struct {
 const (
 	DefaultMinSpan     = 13
 	DefaultMinCoverage = 0.5
+	DefaultMinCovered  = 10
 	DefaultTopDocs     = 3
 	DefaultContext     = 200
 )
@@ -44,6 +45,9 @@ func (o *Options) defaults() {
 	}
 	if o.Rule.MinCoverage <= 0 {
 		o.Rule.MinCoverage = DefaultMinCoverage
+	}
+	if o.Rule.MinCovered <= 0 {
+		o.Rule.MinCovered = DefaultMinCovered
 	}
 	if o.TopDocs <= 0 {
 		o.TopDocs = DefaultTopDocs

@@ -365,7 +365,8 @@ func (c *Checker) judgeDefault(r *Result, toks *text.Tokens, docs []*docMatches,
 	}
 	cov := fraction(in)
 	v.Value = cov
-	v.Dirty = longest >= c.opt.Rule.MinSpan || cov >= c.opt.Rule.MinCoverage || docBest >= c.opt.Std.DocTokens
+	covered := int(cov*float64(T) + 0.5)
+	v.Dirty = longest >= c.opt.Rule.MinSpan || (cov >= c.opt.Rule.MinCoverage && covered >= min(c.opt.Rule.MinCovered, T)) || docBest >= c.opt.Std.DocTokens
 	if any {
 		v.Bucket = "discounted"
 	}

@@ -32,6 +32,10 @@ type NearDup struct {
 	ItemText     string `json:"item_text"`      // the aligned part of the item, as written
 	ItemByteFrom int    `json:"item_byte_from"` // in the item
 	ItemByteTo   int    `json:"item_byte_to"`
+	// Shared lists, in item order, the item's text of every verified span
+	// (≥ n tokens) it shares with the document: for translated code, the
+	// docstring, comments and identifiers both versions keep (at most 10).
+	Shared []string `json:"shared,omitempty"`
 }
 
 // nearDup aligns the item against a window of each candidate document —
@@ -130,5 +134,13 @@ func (c *Checker) nearResult(src string, item *text.Tokens, d *docMatches, al Al
 	ds, de := dt.Start[nd.DocStart], dt.End[nd.DocEnd-1]
 	nd.Doc.Match = Match{ItemTokStart: al.ItemStart, ItemTokEnd: al.ItemEnd, DocByteStart: ds, DocByteEnd: de}
 	nd.Doc.Match.Before, nd.Doc.Match.Text, nd.Doc.Match.After = snippet(d.text, ds, de, c.opt.Context)
+	ms := append([]match(nil), d.matches...)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].itemStart < ms[j].itemStart })
+	for _, m := range ms {
+		if len(nd.Shared) == 10 {
+			break
+		}
+		nd.Shared = append(nd.Shared, src[item.Start[m.itemStart]:item.End[m.itemEnd-1]])
+	}
 	return nd
 }

@@ -146,3 +146,43 @@ func TestNearDupEqualsOracle(t *testing.T) {
 		t.Fatalf("only %d of %d edited copies flagged as near-duplicates", flagged, len(items))
 	}
 }
+
+// Short multiple-choice items (a one-line question, four short options)
+// leave little to align: a copy with its options reordered must still be
+// found, and a different question over the same options, or the same
+// template, must not be.
+func TestShortMultipleChoiceItems(t *testing.T) {
+	q := "Which planet in our solar system is closest to the Sun? A) Venus B) Mercury C) Mars D) Earth"
+	ix := docsIndex(t, "unicode-v1",
+		"Quiz night! Which planet in our solar system is closest to the Sun? A) Mercury B) Venus C) Earth D) Mars. Answer below.",
+		"Which planet in our solar system has the most moons? A) Venus B) Mercury C) Mars D) Earth",
+		"Which gas in our atmosphere is most abundant? A) Oxygen B) Nitrogen C) Argon D) Carbon dioxide",
+	)
+	items := []string{
+		q,
+		"Which planet in our solar system is the largest by mass? A) Venus B) Mercury C) Jupiter D) Earth",
+		"Which element in our solar system is most common in the Sun? A) Helium B) Hydrogen C) Iron D) Carbon",
+		"Which is hottest? A) Venus B) Mercury C) Mars D) Earth", // shares only the option list (8 of 11 tokens)
+	}
+	c, err := query.NewChecker(ix, query.Options{NearDup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var its []item.Item
+	for i, s := range items {
+		its = append(its, item.Item{ID: fmt.Sprint(i), Index: i, Text: s})
+	}
+	rs, err := c.Check(t.Context(), its)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rs[0].Contaminated {
+		t.Errorf("reordered copy of a short item not found: coverage %.2f longest %d", rs[0].Coverage, rs[0].LongestSpan)
+	}
+	for _, r := range rs[1:] {
+		nd := r.NearDup != nil && r.NearDup.NearDuplicate
+		if r.Contaminated || nd {
+			t.Errorf("item %s (same template and options, another question) flagged: contaminated=%v near-dup=%v coverage %.2f", r.ID, r.Contaminated, nd, r.Coverage)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 type Rule struct {
 	MinSpan     int     `json:"min_span"`     // contaminated if the longest verified span has at least this many tokens
 	MinCoverage float64 `json:"min_coverage"` // … or at least this fraction of the item's tokens lie in verified spans
+	MinCovered  int     `json:"min_covered"`  // … and, for the coverage test, at least min(this, item tokens) of them
 }
 
 // Result is the answer for one benchmark item.
@@ -215,7 +216,9 @@ func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDoc
 		h.Match.Before, h.Match.Text, h.Match.After = snippet(d.text, h.Match.DocByteStart, h.Match.DocByteEnd, context)
 		r.Docs = append(r.Docs, h)
 	}
-	r.Contaminated = r.LongestSpan >= r.Rule.MinSpan || (n > 0 && r.Coverage >= r.Rule.MinCoverage)
+	// The absolute floor keeps a short item (a one-line question with four
+	// options) from being judged by one shared option list alone.
+	r.Contaminated = r.LongestSpan >= r.Rule.MinSpan || (n > 0 && r.Coverage >= r.Rule.MinCoverage && r.Covered >= min(r.Rule.MinCovered, n))
 }
 
 // snippet returns text[s:e] with up to ctx runes of context on each side.

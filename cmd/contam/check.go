@@ -160,6 +160,7 @@ or input errors, 2 on usage errors.`,
 	f.StringVar(&splitOut, "split-out", "", "write clean and dirty splits of the benchmark records (byte for byte; per --standard too) and summary.json to this directory")
 	f.IntVar(&qopt.Rule.MinSpan, "min-span", query.DefaultMinSpan, "contaminated if the longest verified span has at least this many tokens")
 	f.Float64Var(&qopt.Rule.MinCoverage, "min-coverage", query.DefaultMinCoverage, "… or at least this fraction of item tokens lie in verified spans")
+	f.IntVar(&qopt.Rule.MinCovered, "min-covered", query.DefaultMinCovered, "… the coverage test also needs at least min(this, item tokens) covered tokens, so one shared option list cannot make a short item contaminated")
 	f.IntVar(&qopt.TopDocs, "top-docs", query.DefaultTopDocs, "documents shown per item")
 	f.IntVar(&qopt.Context, "context", query.DefaultContext, "characters of document context shown on each side of a match")
 	f.IntVar(&qopt.Workers, "workers", 0, "items checked at once (default: number of cores)")

@@ -176,6 +176,7 @@ func writeTable(w io.Writer, h Header, rs []query.Result) {
 		fmt.Fprintf(w, "  %-8s %6d %s\n", bucketLabel(i), c, strings.Repeat("█", bar))
 	}
 	writeStandardsTable(w, rs)
+	writeNearDupTable(w, rs)
 	top := topContaminated(rs, 10)
 	if len(top) > 0 {
 		fmt.Fprintf(w, "\ntop contaminated items\n")
