@@ -50,7 +50,7 @@ func Run(ctx context.Context, w io.Writer, opt RunOptions) error {
 		return err
 	}
 	defer ix.Close()
-	ch, err := query.NewChecker(ix, query.Options{})
+	ch, err := query.NewChecker(ix, query.Options{NearDup: true, Standards: []string{"default", "gpt3", "palm", "llama2", "llama3", "gpt4"}})
 	if err != nil {
 		return err
 	}
