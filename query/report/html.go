@@ -36,6 +36,7 @@ type ckPage struct {
 	CovHist  []ckBar
 	SpanHist []ckBar
 	Std      []string
+	Near     bool // the run looked for near-duplicates: the near-dup column and filters
 	Rows     []ckRow
 	NoTexts  bool
 	CSS      template.CSS
@@ -75,6 +76,7 @@ type ckRow struct {
 	Cov                           string
 	CovWidth                      float64
 	Matched, Tokens, Longest, Doc int
+	Near                          ckCell // similarity of the best alignment; Class "near" for a near-duplicate
 }
 
 type ckCell struct {
@@ -103,6 +105,21 @@ type ckItem struct {
 	TextWarn string       `json:"tw,omitempty"`
 	Spans    [][6]int     `json:"sp"` // tok start, tok end, len, docs, byte start, byte end
 	Docs     []ckDocHit   `json:"d"`
+	Near     *ckNear      `json:"n,omitempty"`
+}
+
+// ckNear is an item's best local alignment with a corpus document.
+type ckNear struct {
+	Near        bool     `json:"nd"` // a near-duplicate
+	Similarity  float64  `json:"sim"`
+	Local       float64  `json:"loc"`
+	Threshold   float64  `json:"th"`
+	Matched     int      `json:"mt"`
+	NumberDiffs int      `json:"nn"`
+	OtherDiffs  int      `json:"no"`
+	OnlyNumbers bool     `json:"on,omitempty"`
+	Ops         []any    `json:"ops"` // a string for a match, else [op, item token, document token]
+	Doc         ckDocHit `json:"d"`   // its Before/Text/After: the aligned window in context
 }
 
 type ckVerdict struct {
@@ -160,6 +177,10 @@ func buildCheckPage(h Header, rs []query.Result) (*ckPage, error) {
 		{Label: "too short", Value: fmt.Sprint(s.TooShort), Note: fmt.Sprintf("fewer than %d tokens", h.N), Class: "short"},
 	}
 	p.Std = ckStandardNames(rs)
+	p.Near = hasNearDup(rs)
+	if p.Near {
+		p.Cards = append(p.Cards, ckCard{Label: "near-duplicates", Value: fmt.Sprint(s.NearDup), Note: fmt.Sprintf("%d not contaminated by the rule", s.NearOnly), Class: "near"})
+	}
 	p.Stats = ckStandardStats(h, rs, p.Std, s)
 	p.CovHist = ckCoverageBars(rs)
 	p.SpanHist = ckSpanBars(rs, h.N, h.Rule.MinSpan)
@@ -208,12 +229,21 @@ func buildCheckPage(h Header, rs []query.Result) (*ckPage, error) {
 			it.Spans[k] = [6]int{sp.TokStart, sp.TokEnd, sp.Len, sp.Docs, sp.ByteStart, sp.ByteEnd}
 		}
 		for k, d := range r.Docs {
-			it.Docs[k] = ckDocHit{
-				ID: d.ID, Source: d.Source, Line: d.Line, Offset: d.Offset, Meta: d.Meta,
-				Longest: d.LongestSpan, Matched: d.MatchedTokens,
-				ItemStart: d.Match.ItemTokStart, ItemEnd: d.Match.ItemTokEnd,
-				Before: d.Match.Before, Text: d.Match.Text, After: d.Match.After,
-				AtDocStart: d.Match.DocByteStart-len(d.Match.Before) <= 0,
+			it.Docs[k] = ckDoc(d)
+		}
+		if p.Near {
+			row.Near = ckCell{Text: "–", Class: "none"}
+		}
+		if nd := r.NearDup; nd != nil {
+			row.Near = ckCell{Text: fmt.Sprintf("%.0f%%", 100*ckFinite(nd.Similarity))}
+			row.Near.Class = "sim"
+			if nd.NearDuplicate {
+				row.Near.Class = "near"
+			}
+			it.Near = &ckNear{
+				Near: nd.NearDuplicate, Similarity: ckFinite(nd.Similarity), Local: ckFinite(nd.Local), Threshold: ckFinite(nd.Threshold),
+				Matched: nd.Matched, NumberDiffs: nd.NumberDiffs, OtherDiffs: nd.OtherDiffs, OnlyNumbers: nd.OnlyNumbers,
+				Ops: ckOps(nd.Ops), Doc: ckDoc(nd.Doc),
 			}
 		}
 		if text, ok := h.Texts[r.ID]; ok {
@@ -234,6 +264,30 @@ func buildCheckPage(h Header, rs []query.Result) (*ckPage, error) {
 	}
 	p.Data = template.JS(b)
 	return p, nil
+}
+
+func ckDoc(d query.DocHit) ckDocHit {
+	return ckDocHit{
+		ID: d.ID, Source: d.Source, Line: d.Line, Offset: d.Offset, Meta: d.Meta,
+		Longest: d.LongestSpan, Matched: d.MatchedTokens,
+		ItemStart: d.Match.ItemTokStart, ItemEnd: d.Match.ItemTokEnd,
+		Before: d.Match.Before, Text: d.Match.Text, After: d.Match.After,
+		AtDocStart: d.Match.DocByteStart-len(d.Match.Before) <= 0,
+	}
+}
+
+// ckOps encodes an edit script compactly: a match is its token, any other
+// operation [op, item token, document token].
+func ckOps(ops []query.EditOp) []any {
+	out := make([]any, len(ops))
+	for i, o := range ops {
+		if o.Op == "=" {
+			out[i] = o.Item
+		} else {
+			out[i] = [3]string{o.Op, o.Item, o.Doc}
+		}
+	}
+	return out
 }
 
 func ckRuleText(r query.Rule) string {
@@ -531,6 +585,10 @@ const checkHTML = `<!DOCTYPE html>
 <option value="contaminated">contaminated</option>
 <option value="overlap">any overlap</option>
 <option value="clean">not contaminated</option>
+{{- if .Near}}
+<option value="near">near-duplicates</option>
+<option value="near-only">near-duplicates the rule missed</option>
+{{- end}}
 {{- range $k, $s := .Std}}
 <option value="std:{{$k}}">dirty by {{$s}}</option>
 {{- end}}
@@ -545,10 +603,11 @@ const checkHTML = `<!DOCTYPE html>
 <th data-sort="i" class="num">#</th><th data-sort="id">id</th><th data-sort="v">verdict</th>
 {{- range $k, $s := .Std}}<th data-sort="s{{$k}}">{{$s}}</th>{{end}}
 <th data-sort="cov" class="num">coverage</th><th data-sort="mt" class="num" title="item tokens inside verified spans / item tokens">matched tokens</th><th data-sort="ls" class="num">longest span</th><th data-sort="nd" class="num" title="corpus documents holding a verified span">docs</th>
+{{- if .Near}}<th data-sort="ns" class="num" title="similarity of the best local alignment with a corpus document; highlighted for a near-duplicate">near-dup</th>{{end}}
 </tr></thead>
 <tbody>
 {{- range .Rows}}
-<tr class="row" data-i="{{.I}}" tabindex="0" aria-expanded="false"><td class="num">{{.I}}</td><td class="id">{{.ID}}</td><td><span class="badge {{.VerdictClass}}">{{.Verdict}}</span></td>{{range .Std}}<td><span class="badge {{.Class}}">{{.Text}}</span></td>{{end}}<td class="num cov" style="--c: {{.CovWidth}}%">{{.Cov}}</td><td class="num">{{.Matched}} / {{.Tokens}}</td><td class="num">{{.Longest}}</td><td class="num">{{.Doc}}</td></tr>
+<tr class="row" data-i="{{.I}}" tabindex="0" aria-expanded="false"><td class="num">{{.I}}</td><td class="id">{{.ID}}</td><td><span class="badge {{.VerdictClass}}">{{.Verdict}}</span></td>{{range .Std}}<td><span class="badge {{.Class}}">{{.Text}}</span></td>{{end}}<td class="num cov" style="--c: {{.CovWidth}}%">{{.Cov}}</td><td class="num">{{.Matched}} / {{.Tokens}}</td><td class="num">{{.Longest}}</td><td class="num">{{.Doc}}</td>{{if $.Near}}<td class="num"><span class="badge {{.Near.Class}}">{{.Near.Text}}</span></td>{{end}}</tr>
 {{- end}}
 </tbody>
 </table>
@@ -564,11 +623,13 @@ const checkHTML = `<!DOCTYPE html>
 const checkCSS = `
 :root { --fg: #1d2330; --muted: #5f6b7a; --bg: #fff; --panel: #f5f7fa; --line: #dde2e8;
   --dirty: #c62828; --dirty-bg: #fde8e8; --overlap: #a05a00; --overlap-bg: #fff1d6;
-  --clean: #2e7d32; --clean-bg: #e6f4e7; --short: #666; --short-bg: #eee; --mark: #ffe066; --bar: #7b8da6; }
+  --clean: #2e7d32; --clean-bg: #e6f4e7; --short: #666; --short-bg: #eee; --mark: #ffe066; --bar: #7b8da6;
+  --near: #7b1fa2; --near-bg: #f3e5f5; --num: #0d47a1; --num-bg: #e3edfc; }
 @media (prefers-color-scheme: dark) {
   :root { --fg: #e3e7ee; --muted: #9aa5b4; --bg: #15181d; --panel: #1f242b; --line: #343b45;
     --dirty: #ff8a80; --dirty-bg: #4a1f1f; --overlap: #ffc46b; --overlap-bg: #43341a;
-    --clean: #8fd694; --clean-bg: #1f3a22; --short: #bbb; --short-bg: #333; --mark: #7a6414; --bar: #8796ab; }
+    --clean: #8fd694; --clean-bg: #1f3a22; --short: #bbb; --short-bg: #333; --mark: #7a6414; --bar: #8796ab;
+    --near: #d59ee6; --near-bg: #3a2342; --num: #90b8ff; --num-bg: #1d2c48; }
 }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
@@ -580,7 +641,7 @@ h2 { font-size: 17px; margin: 22px 0 8px; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 16px; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 170px; }
 .card .v { font-size: 26px; font-weight: 700; } .card .l { font-weight: 600; } .card .n { color: var(--muted); font-size: 12px; }
-.card.dirty .v { color: var(--dirty); } .card.overlap .v { color: var(--overlap); } .card.short .v { color: var(--short); }
+.card.dirty .v { color: var(--dirty); } .card.overlap .v { color: var(--overlap); } .card.short .v { color: var(--short); } .card.near .v { color: var(--near); }
 table { border-collapse: collapse; }
 .summary th, .summary td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 .summary td.dirty { color: var(--dirty); font-weight: 600; }
@@ -620,6 +681,9 @@ td.cov { min-width: 90px; background: linear-gradient(to right, var(--dirty-bg) 
 .badge.overlap { color: var(--overlap); background: var(--overlap-bg); }
 .badge.clean { color: var(--clean); background: var(--clean-bg); }
 .badge.short, .badge.none { color: var(--short); background: var(--short-bg); }
+.badge.near { color: var(--near); background: var(--near-bg); }
+.badge.sim { color: var(--muted); font-weight: 400; }
+.badge.num { color: var(--num); background: var(--num-bg); }
 tr.detail > td { background: var(--panel); padding: 4px 16px 14px 30px; }
 .det h3 { font-size: 13px; margin: 10px 0 4px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
 .det pre { white-space: pre-wrap; word-break: break-word; margin: 0; padding: 8px 10px; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; font: 13px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; max-height: 360px; overflow: auto; }
@@ -630,6 +694,15 @@ tr.detail > td { background: var(--panel); padding: 4px 16px 14px 30px; }
 .det .dh b { font-size: 13px; } .det .dh span { color: var(--muted); margin-left: 10px; }
 .det .ctx .cx { color: var(--muted); }
 .det .warn { color: var(--dirty); }
+.det .nf .badge { margin-right: 6px; }
+.det .diff { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 14px; line-height: 1.7; }
+.det .diff del { color: var(--dirty); background: var(--dirty-bg); text-decoration: line-through; border-radius: 2px; }
+.det .diff ins { color: var(--clean); background: var(--clean-bg); text-decoration: none; font-weight: 600; border-radius: 2px; }
+.det .diff del.n, .det .diff ins.n { color: var(--num); background: var(--num-bg); }
+.det .diff .swap { text-decoration: underline wavy var(--overlap); text-underline-offset: 4px; }
+.det .dl { color: var(--muted); font-size: 12px; margin: 3px 0 0; }
+.det .dl del, .det .dl ins, .det .dl .swap { font-size: 12px; }
+.det .nw { background: var(--near-bg); border-radius: 2px; }
 footer { color: var(--muted); font-size: 12px; padding: 24px 20px; }
 `
 
@@ -654,12 +727,91 @@ const checkJS = `
     return e;
   }
   function num(n) { return Number(n).toLocaleString("en-US"); }
+  function pc(x) { return (100 * x).toFixed(1) + "%"; }
+  function plural(n, one, many) { return num(n) + " " + (n === 1 ? one : many); }
+
+  // docView shows a document's header and its matched text (in a hl
+  // element) in context.
+  function docView(d, info, hl) {
+    var dv = el("div", "doc"), dh = el("div", "dh");
+    dh.appendChild(el("b", null, d.id));
+    dh.appendChild(el("span", null, d.src + (d.line ? ":" + d.line : "")));
+    dh.appendChild(el("span", null, "byte " + num(d.off)));
+    if (d.meta) Object.keys(d.meta).sort().forEach(function (k) { dh.appendChild(el("span", "meta", k + " " + d.meta[k])); });
+    dv.appendChild(dh);
+    dv.appendChild(el("div", "dm", info));
+    var pre = el("pre", "ctx");
+    pre.appendChild(el("span", "cx", (d.ds ? "" : "…") + d.b));
+    pre.appendChild(hl(d.x));
+    pre.appendChild(el("span", "cx", d.a + (d.a ? "…" : "")));
+    dv.appendChild(pre);
+    return dv;
+  }
+
+  // diffView renders an edit script (a string per matched token, else
+  // [op, item token, document token]) as a token diff.
+  function diffView(ops) {
+    var pre = el("pre", "diff"), plain = [];
+    function flush() { if (plain.length) { pre.appendChild(document.createTextNode(plain.join(" ") + " ")); plain = []; } }
+    function add(e) { flush(); pre.appendChild(e); pre.appendChild(document.createTextNode(" ")); }
+    function tok(tag, cls, text, title) { var e = el(tag, cls, text); e.title = title; return e; }
+    for (var k = 0; k < ops.length; k++) {
+      var o = ops[k];
+      if (typeof o === "string") { plain.push(o); continue; }
+      switch (o[0]) {
+      case "n":
+        add(tok("del", "n", o[1], "number in the item"));
+        add(tok("ins", "n", o[2], "number in the document"));
+        break;
+      case "x":
+        add(tok("del", null, o[1], "item token, replaced in the document"));
+        add(tok("ins", null, o[2], "document token, in place of the item's"));
+        break;
+      case "-":
+        add(tok("del", null, o[1], "item token missing from the document"));
+        break;
+      case "+":
+        add(tok("ins", null, o[2], "document token not in the item"));
+        break;
+      case "s":
+        var pair = [o[1]];
+        if (k + 1 < ops.length && Array.isArray(ops[k + 1]) && ops[k + 1][0] === "s") pair.push(ops[++k][1]);
+        add(tok("span", "swap", pair.join(" "), "item tokens swapped in the document"));
+        break;
+      default:
+        plain.push(o[1]);
+      }
+    }
+    flush();
+    return pre;
+  }
+
+  function nearView(box, n) {
+    box.appendChild(el("h3", null, n.nd ? "Near-duplicate" : "Closest alignment (not a near-duplicate)"));
+    var f = el("p", "nf");
+    if (n.nd) f.appendChild(el("span", "badge near", "near-duplicate"));
+    if (n.on) f.appendChild(el("span", "badge num", "only numbers differ"));
+    f.appendChild(document.createTextNode("similarity " + pc(n.sim) + " (threshold " + pc(n.th) + "), local similarity " + pc(n.loc) + ": " +
+      plural(n.mt, "item token", "item tokens") + " matched; differences: " + plural(n.nn, "number", "numbers") + ", " + num(n.no) + " other (substituted, missing or inserted tokens)"));
+    box.appendChild(f);
+    box.appendChild(diffView(n.ops));
+    var lg = el("p", "dl diff");
+    lg.appendChild(document.createTextNode("normalized tokens: "));
+    lg.appendChild(el("del", null, "item")); lg.appendChild(document.createTextNode(" missing or replaced, "));
+    lg.appendChild(el("ins", null, "document")); lg.appendChild(document.createTextNode(" inserted or in its place, "));
+    lg.appendChild(el("del", "n", "12")); lg.appendChild(document.createTextNode(" "));
+    lg.appendChild(el("ins", "n", "4812")); lg.appendChild(document.createTextNode(" numbers, "));
+    lg.appendChild(el("span", "swap", "a b")); lg.appendChild(document.createTextNode(" swapped"));
+    box.appendChild(lg);
+    box.appendChild(docView(n.d, "aligned with item tokens " + n.d.its + "–" + n.d.ite + "; the window is highlighted", function (x) { return el("span", "nw", x); }));
+  }
 
   function haystack(i) {
     if (hay[i] == null) {
       var it = items[i], parts = [it.id];
       if (it.t) parts.push(it.t.join(""));
       it.d.forEach(function (d) { parts.push(d.id, d.src); if (d.meta) for (var k in d.meta) parts.push(d.meta[k]); });
+      if (it.n) parts.push(it.n.d.id, it.n.d.src);
       hay[i] = parts.join("\n").toLowerCase();
     }
     return hay[i];
@@ -670,6 +822,8 @@ const checkJS = `
     if (f === "contaminated") return it.c;
     if (f === "overlap") return it.nd > 0;
     if (f === "clean") return !it.c;
+    if (f === "near") return !!(it.n && it.n.nd);
+    if (f === "near-only") return !!(it.n && it.n.nd && !it.c);
     if (f.lastIndexOf("std:", 0) === 0) { var s = it.s && it.s[+f.slice(4)]; return !!(s && s.dirty); }
     return true;
   }
@@ -710,6 +864,7 @@ const checkJS = `
     } else {
       box.appendChild(el("p", "note", D.has_texts ? "No text for this item in the report." : "The item text is not in this report; the documents' context is below."));
     }
+    if (it.n) nearView(box, it.n);
     box.appendChild(el("h3", null, "Verified spans"));
     if (it.sp.length) {
       var ul = el("ul", "spans");
@@ -737,19 +892,8 @@ const checkJS = `
     if (it.d.length) {
       box.appendChild(el("h3", null, it.nd > it.d.length ? "Top " + it.d.length + " of " + num(it.nd) + " documents" : (it.d.length === 1 ? "Document" : "Documents")));
       it.d.forEach(function (d) {
-        var dv = el("div", "doc"), dh = el("div", "dh");
-        dh.appendChild(el("b", null, d.id));
-        dh.appendChild(el("span", null, d.src + (d.line ? ":" + d.line : "")));
-        dh.appendChild(el("span", null, "byte " + num(d.off)));
-        if (d.meta) Object.keys(d.meta).sort().forEach(function (k) { dh.appendChild(el("span", "meta", k + " " + d.meta[k])); });
-        dv.appendChild(dh);
-        dv.appendChild(el("div", "dm", "longest span " + num(d.ls) + " tokens (item tokens " + d.its + "–" + d.ite + "), " + num(d.mt) + " item tokens matched in all"));
-        var pre = el("pre", "ctx");
-        pre.appendChild(el("span", "cx", (d.ds ? "" : "…") + d.b));
-        pre.appendChild(el("mark", null, d.x));
-        pre.appendChild(el("span", "cx", d.a + (d.a ? "…" : "")));
-        dv.appendChild(pre);
-        box.appendChild(dv);
+        box.appendChild(docView(d, "longest span " + num(d.ls) + " tokens (item tokens " + d.its + "–" + d.ite + "), " + num(d.mt) + " item tokens matched in all",
+          function (x) { return el("mark", null, x); }));
       });
     }
     return tr;
@@ -785,6 +929,7 @@ const checkJS = `
     var it = items[i];
     if (k === "i") return i;
     if (k === "id") return it.id;
+    if (k === "ns") return it.n ? [it.n.nd ? 1 : 0, it.n.sim] : [-1, 0];
     if (k.charAt(0) === "s") {
       var v = it.s && it.s[+k.slice(1)];
       return v ? [v.ts ? 0 : v.dirty ? 2 : 1, v.val] : [-1, 0];

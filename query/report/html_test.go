@@ -18,8 +18,9 @@ import (
 const xssText = `<script>alert("pwned")</script><img src=x onerror=alert(1)>`
 
 // ckFixture returns n results of every kind — contaminated, partial
-// overlap, clean, too short — with standards, item texts (some non-ASCII)
-// and, in item 0, hostile text everywhere text can come from.
+// overlap, clean, too short — with standards, item texts (some non-ASCII),
+// near-duplicate alignments (see ckFixtureNear) and, in item 0, hostile
+// text everywhere text can come from.
 func ckFixture(n int) (Header, []query.Result) {
 	h := Header{
 		Index: "idx/", Bench: "bench/gsm8k_test.jsonl", N: 8, Normalize: "unicode-v1",
@@ -91,10 +92,61 @@ func ckFixture(n int) (Header, []query.Result) {
 		if i%2 == 0 { // odd items leave it to the coverage, as results before Covered did
 			r.Covered = int(r.Coverage*float64(r.Tokens) + 0.5)
 		}
+		r.NearDup = ckFixtureNear(i, r)
 		h.Texts[r.ID] = text
 		rs[i] = r
 	}
 	return h, rs
+}
+
+// ckFixtureNear is item i's best alignment: a verbatim copy for the
+// contaminated items 0, 5, …; a renumbered copy the exact rule misses for
+// the overlapping items 1, 6, …; an edited copy below the thresholds (with
+// a substitution, a deletion, an insertion and a swap) for items 4, 9, …;
+// none for the clean and too-short items, which share no n-gram.
+func ckFixtureNear(i int, r query.Result) *query.NearDup {
+	if len(r.Docs) == 0 {
+		return nil
+	}
+	words := strings.Fields(fmt.Sprintf("natalia sold clips to %d of her friends in april and then she sold half as many clips in may", i))
+	if i == 0 {
+		words = append([]string{xssText}, words...)
+	}
+	nd := &query.NearDup{Threshold: 0.6, Doc: r.Docs[0]}
+	nd.Doc.Match.Before, nd.Doc.Match.Text, nd.Doc.Match.After = "before the window, ", strings.Join(words, " "), " after the window."
+	if i == 0 {
+		nd.Doc.Match.Before = xssText
+	}
+	for k, w := range words {
+		o := query.EditOp{Op: "=", Item: w, Doc: w}
+		switch {
+		case i%5 == 1 && k == 4: // the number
+			o = query.EditOp{Op: "n", Item: w, Doc: w + "12"}
+			nd.NumberDiffs++
+		case i%5 == 4 && k == 1:
+			o = query.EditOp{Op: "x", Item: w, Doc: "gave"}
+			nd.OtherDiffs++
+		case i%5 == 4 && k == 5:
+			o = query.EditOp{Op: "-", Item: w}
+			nd.OtherDiffs++
+		case i%5 == 4 && (k == 7 || k == 8):
+			o = query.EditOp{Op: "s", Item: w, Doc: words[15-k]}
+			nd.Matched++
+		default:
+			nd.Matched++
+		}
+		nd.Ops = append(nd.Ops, o)
+		if i%5 == 4 && k == 10 {
+			nd.Ops = append(nd.Ops, query.EditOp{Op: "+", Doc: "exactly"})
+			nd.OtherDiffs++
+		}
+	}
+	nd.ItemStart, nd.ItemEnd = 2, 2+len(words)
+	nd.Local = float64(nd.Matched) / float64(len(words))
+	nd.Similarity = float64(nd.Matched) / float64(r.Tokens)
+	nd.OnlyNumbers = nd.OtherDiffs == 0 && nd.NumberDiffs > 0
+	nd.NearDuplicate = i%5 != 4
+	return nd
 }
 
 func renderHTML(t *testing.T, h Header, rs []query.Result) []byte {
@@ -211,9 +263,9 @@ func TestHTMLRows(t *testing.T) {
 	}
 	std := []string{"default", "llama2", "palm"}
 	heads := findAll(byID(doc, "items"), isTag(atom.Th))
-	// #, id, verdict, the standards, coverage, matched, longest, docs
-	if len(heads) != 3+len(std)+4 {
-		t.Fatalf("%d columns, want %d", len(heads), 3+len(std)+4)
+	// #, id, verdict, the standards, coverage, matched, longest, docs, near-dup
+	if len(heads) != 3+len(std)+5 {
+		t.Fatalf("%d columns, want %d", len(heads), 3+len(std)+5)
 	}
 	for k, s := range std {
 		if got := textOf(heads[3+k]); got != s {
@@ -246,7 +298,11 @@ func TestHTMLRows(t *testing.T) {
 		}
 		n := 3 + len(std)
 		matched := fmt.Sprintf("%d / %d", int(r.Coverage*float64(r.Tokens)+0.5), r.Tokens)
-		want := []string{fmt.Sprintf("%.1f%%", 100*r.Coverage), matched, fmt.Sprint(r.LongestSpan), fmt.Sprint(r.NDocs)}
+		near := "–"
+		if r.NearDup != nil {
+			near = fmt.Sprintf("%.0f%%", 100*r.NearDup.Similarity)
+		}
+		want := []string{fmt.Sprintf("%.1f%%", 100*r.Coverage), matched, fmt.Sprint(r.LongestSpan), fmt.Sprint(r.NDocs), near}
 		for k, w := range want {
 			if got := textOf(cells[n+k]); got != w {
 				t.Errorf("row %d column %d: %q, want %q", i, n+k, got, w)
@@ -445,7 +501,8 @@ func TestHTMLSummary(t *testing.T) {
 	}
 	// Cards.
 	cards := textOf(findAll(doc, func(n *html.Node) bool { return hasClass(n, "cards") })[0])
-	for _, w := range []string{fmt.Sprintf("%dcontaminated", s.Contaminated), fmt.Sprintf("%ditems checked", s.Items), fmt.Sprintf("%dany overlap", s.AnyOverlap), fmt.Sprintf("%dtoo short", s.TooShort)} {
+	for _, w := range []string{fmt.Sprintf("%dcontaminated", s.Contaminated), fmt.Sprintf("%ditems checked", s.Items), fmt.Sprintf("%dany overlap", s.AnyOverlap), fmt.Sprintf("%dtoo short", s.TooShort),
+		fmt.Sprintf("%dnear-duplicates%d not contaminated by the rule", s.NearDup, s.NearOnly)} {
 		if !strings.Contains(cards, w) {
 			t.Errorf("cards %q lack %q", cards, w)
 		}
