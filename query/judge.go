@@ -200,13 +200,7 @@ func fraction(in []bool) float64 {
 	if len(in) == 0 {
 		return 0
 	}
-	k := 0
-	for _, b := range in {
-		if b {
-			k++
-		}
-	}
-	return float64(k) / float64(len(in))
+	return float64(countTrue(in)) / float64(len(in))
 }
 
 // judgeLlama2: a token is contaminated if it lies in a match longer than

@@ -67,13 +67,7 @@ func (c *Checker) nearDup(src string, item *text.Tokens, docs []*docMatches) *Ne
 				best = mt
 			}
 		}
-		k := 0
-		for _, v := range cov {
-			if v {
-				k++
-			}
-		}
-		cs = append(cs, cand{d, k, best})
+		cs = append(cs, cand{d, countTrue(cov), best})
 	}
 	sort.SliceStable(cs, func(i, j int) bool {
 		if cs[i].matched != cs[j].matched {

@@ -98,9 +98,6 @@ type docMatches struct {
 func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDocs, context int) {
 	n := r.Tokens
 	covered := make([]bool, n)
-	type iv struct{ a, b int }
-	seen := map[iv]bool{}
-	var ivs []iv
 	for _, d := range docs {
 		// Matches in item order, so ties below break the same way whatever
 		// order verification found them in.
@@ -115,37 +112,16 @@ func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDoc
 			for t := m.itemStart; t < m.itemEnd; t++ {
 				covered[t] = true
 			}
-			k := iv{m.itemStart, m.itemEnd}
-			if !seen[k] {
-				seen[k] = true
-				ivs = append(ivs, k)
-			}
 		}
 	}
-	c := 0
-	for _, v := range covered {
-		if v {
-			c++
-		}
-	}
+	c := countTrue(covered)
 	r.Covered = c
 	if n > 0 {
 		r.Coverage = float64(c) / float64(n)
 	}
 	r.NDocs = len(docs)
-	// Spans: distinct item intervals not strictly inside another one.
 	r.Spans = []Span{}
-	for _, v := range ivs {
-		inside := false
-		for _, w := range ivs {
-			if w != v && w.a <= v.a && v.b <= w.b {
-				inside = true
-				break
-			}
-		}
-		if inside {
-			continue
-		}
+	for _, v := range maximalIntervals(docs, 0) {
 		s := Span{TokStart: v.a, TokEnd: v.b, ByteStart: itemStarts[v.a], ByteEnd: itemEnds[v.b-1], Len: v.b - v.a}
 		for _, d := range docs {
 			for _, m := range d.matches {
@@ -238,4 +214,50 @@ func snippet(text []byte, s, e, ctx int) (before, mid, after string) {
 		}
 	}
 	return string(text[b:s]), string(text[s:e]), string(text[e:a])
+}
+
+// interval is a range [a, b) of item tokens.
+type interval struct{ a, b int }
+
+// maximalIntervals returns the distinct item intervals of the documents'
+// matches that are at least minLen tokens long and not strictly inside
+// another such interval, in the order first seen. A document's maximal
+// match is a globally maximal span exactly when no other document's match
+// contains it.
+func maximalIntervals(docs []*docMatches, minLen int) []interval {
+	seen := map[interval]bool{}
+	var ivs []interval
+	for _, d := range docs {
+		for _, m := range d.matches {
+			k := interval{m.itemStart, m.itemEnd}
+			if !seen[k] && m.itemEnd-m.itemStart >= minLen {
+				seen[k] = true
+				ivs = append(ivs, k)
+			}
+		}
+	}
+	out := ivs[:0:0]
+	for _, v := range ivs {
+		inside := false
+		for _, w := range ivs {
+			if w != v && w.a <= v.a && v.b <= w.b {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func countTrue(bs []bool) int {
+	k := 0
+	for _, b := range bs {
+		if b {
+			k++
+		}
+	}
+	return k
 }

@@ -79,11 +79,7 @@ func summarizeTrace(r *TraceResult) {
 		}
 		r.LongestSpan = max(r.LongestSpan, s.Len)
 	}
-	for _, v := range covered {
-		if v {
-			r.Covered++
-		}
-	}
+	r.Covered = countTrue(covered)
 	if r.Tokens > 0 {
 		r.Coverage = float64(r.Covered) / float64(r.Tokens)
 	}
@@ -94,32 +90,10 @@ func summarizeTrace(r *TraceResult) {
 // document's match strictly contains it. It also returns the number of
 // spans hidden by MaxDocFreq and of distinct documents holding a shown span.
 func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOptions, totalDocs int64) ([]TraceSpan, int, int) {
-	type iv struct{ a, b int }
-	seen := map[iv]bool{}
-	var ivs []iv
-	for _, d := range docs {
-		for _, m := range d.matches {
-			k := iv{m.itemStart, m.itemEnd}
-			if !seen[k] && m.itemEnd-m.itemStart >= opt.MinSpan {
-				seen[k] = true
-				ivs = append(ivs, k)
-			}
-		}
-	}
 	spans := []TraceSpan{}
 	hidden := 0
 	holders := map[*docMatches]bool{}
-	for _, v := range ivs {
-		inside := false
-		for _, w := range ivs {
-			if w != v && w.a <= v.a && v.b <= w.b {
-				inside = true
-				break
-			}
-		}
-		if inside {
-			continue
-		}
+	for _, v := range maximalIntervals(docs, opt.MinSpan) {
 		type holder struct {
 			hit DocHit
 			d   *docMatches
