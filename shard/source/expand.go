@@ -121,9 +121,13 @@ func expandOne(path string, fi fs.FileInfo, add func(string)) error {
 
 // IsCorpusName reports whether a file name has a corpus extension
 // (.jsonl, .json, .ndjson or .txt, optionally followed by .gz, .zst or
-// .zstd). Directory walks take only such files; files named explicitly are
+// .zstd; or .warc, .wet, optionally followed by .gz; or .parquet).
+// Directory walks take only such files; files named explicitly are
 // always taken and their format is sniffed when the name does not say.
 func IsCorpusName(name string) bool {
+	if isWARCName(name) || isParquetName(name) {
+		return true
+	}
 	n := strings.ToLower(name)
 	for _, c := range []string{".gz", ".zst", ".zstd"} {
 		n = strings.TrimSuffix(n, c)

@@ -19,6 +19,9 @@
 //     very start of the stream is ignored. A .json file must be JSON Lines
 //     too: a pretty-printed array is reported as invalid.
 //   - .txt: the whole decompressed file is one document, even when empty.
+//   - .warc, .wet (plain or .gz, e.g. .warc.gz, .warc.wet.gz): WARC/WET,
+//     one document per text response or conversion record; see warc.go.
+//   - .parquet: Parquet, one document per row; see parquet.go.
 //   - anything else: the first non-whitespace byte (after an optional UTF-8
 //     byte order mark, within the first 64 KiB) of the decompressed stream
 //     decides: '{' means JSON Lines, anything else (including an empty or
@@ -83,10 +86,12 @@ type Doc struct {
 	// File is the path as given to Open (the name given to NewReader).
 	File string
 	// Line is the 1-based line number of the record (JSON Lines; blank lines
-	// count), 0 for a text document.
+	// count), 0 for a text document, the 1-based record number for WARC/WET
+	// and the 1-based row number for Parquet.
 	Line int64
 	// Offset is the byte offset of the record's line in the uncompressed
-	// stream (0 for a text document).
+	// stream (0 for a text document and for Parquet; for WARC/WET the offset
+	// of the record in the file as stored, i.e. of its gzip member).
 	Offset int64
 }
 
@@ -285,6 +290,24 @@ func Open(path string, opt Options) (Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("source: %s: is a directory", path)
 	}
+	switch {
+	case isParquetName(path):
+		r, err := newParquetReader(f, fi.Size(), path, opt)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		r.file = f
+		return r, nil
+	case isWARCName(path):
+		r, err := newWARCReader(f, path, opt)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		r.file = f
+		return r, nil
+	}
 	r, err := newReader(f, path, opt, defaultBufSize)
 	if err != nil {
 		f.Close()
@@ -299,5 +322,11 @@ func Open(path string, opt Options) (Reader, error) {
 // the record format and appears in Doc.File and errors. Close does not close
 // rd.
 func NewReader(rd io.Reader, name string, opt Options) (Reader, error) {
+	switch {
+	case isParquetName(name):
+		return openParquet(rd, name, opt)
+	case isWARCName(name):
+		return newWARCReader(rd, name, opt)
+	}
 	return newReader(rd, name, opt, defaultBufSize)
 }
