@@ -2,6 +2,7 @@ package index
 
 import (
 	"bufio"
+	"bytes"
 	"container/list"
 	"encoding/binary"
 	"encoding/json"
@@ -204,7 +205,7 @@ func (r *DocReader) Locate(gpos uint64) (Posting, error) {
 	return Posting{Doc: uint32(n), Pos: uint32(gpos - r.TokStart(uint32(n)))}, nil
 }
 
-// Doc returns document n. The returned text must not be modified.
+// Doc returns document n; its text is the caller's.
 func (r *DocReader) Doc(n uint32) (*Doc, error) {
 	if int(n) >= r.Len() {
 		return nil, fmt.Errorf("%w: document %d of %d", ErrCorrupt, n, r.Len())
@@ -231,7 +232,10 @@ func (r *DocReader) Doc(n uint32) (*Doc, error) {
 	if k <= 0 || tl > uint64(len(b)-k) {
 		return nil, fmt.Errorf("%w: document %d: bad record", ErrCorrupt, n)
 	}
-	d := &Doc{Text: b[k : k+int(tl)]}
+	// A copy: a subslice would keep the whole decompressed block (256 KiB)
+	// alive for as long as the caller holds the document, which is how a
+	// query touching thousands of documents reached gigabytes.
+	d := &Doc{Text: bytes.Clone(b[k : k+int(tl)])}
 	if err := json.Unmarshal(mb, &d.DocMeta); err != nil {
 		return nil, fmt.Errorf("%w: document %d: %v", ErrCorrupt, n, err)
 	}
