@@ -83,12 +83,7 @@ func isParquetName(name string) bool {
 
 // newParquetReader opens rd (size bytes) as a Parquet file.
 func newParquetReader(rd io.ReaderAt, size int64, name string, opt Options) (*parquetReader, error) {
-	if opt.TextField == "" {
-		opt.TextField = "text"
-	}
-	if opt.MaxDocBytes <= 0 {
-		opt.MaxDocBytes = DefaultMaxDocBytes
-	}
+	opt = opt.withDefaults()
 	r := &parquetReader{
 		name: name,
 		base: filepath.Base(name),

@@ -122,12 +122,7 @@ type reader struct {
 }
 
 func newReader(rd io.Reader, name string, opt Options, bufSize int) (*reader, error) {
-	if opt.TextField == "" {
-		opt.TextField = "text"
-	}
-	if opt.MaxDocBytes <= 0 {
-		opt.MaxDocBytes = DefaultMaxDocBytes
-	}
+	opt = opt.withDefaults()
 	r := &reader{
 		name: name,
 		base: filepath.Base(name),

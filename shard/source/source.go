@@ -330,3 +330,15 @@ func NewReader(rd io.Reader, name string, opt Options) (Reader, error) {
 	}
 	return newReader(rd, name, opt, defaultBufSize)
 }
+
+// withDefaults fills the zero values every reader interprets the same way:
+// TextField "text" and MaxDocBytes DefaultMaxDocBytes.
+func (o Options) withDefaults() Options {
+	if o.TextField == "" {
+		o.TextField = "text"
+	}
+	if o.MaxDocBytes <= 0 {
+		o.MaxDocBytes = DefaultMaxDocBytes
+	}
+	return o
+}

@@ -74,9 +74,7 @@ func isWARCName(name string) bool {
 }
 
 func newWARCReader(rd io.Reader, name string, opt Options) (*warcReader, error) {
-	if opt.MaxDocBytes <= 0 {
-		opt.MaxDocBytes = DefaultMaxDocBytes
-	}
+	opt = opt.withDefaults()
 	r := &warcReader{
 		name: name,
 		base: filepath.Base(name),
