@@ -164,11 +164,7 @@ func (c *Checker) matches(toks *text.Tokens) ([]*docMatches, error) {
 	if toks.Len() < n {
 		return nil, nil
 	}
-	th := make([]uint64, toks.Len())
-	for i := range th {
-		th[i] = text.TokenHash(toks.Norm(i), c.p.Seed)
-	}
-	hashes := text.NGramHashesOf(nil, th, n, c.p.Seed)
+	hashes := text.NGramHashes(nil, toks, n, c.p.Seed)
 	// One lookup per distinct n-gram; an n-gram repeated in the item
 	// anchors every position it occurs at.
 	positions := make(map[uint64][]int, len(hashes))

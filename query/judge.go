@@ -82,11 +82,7 @@ func (c *Checker) prepare(items []item.Item) *benchContext {
 }
 
 func (c *Checker) ngramHashes(toks *text.Tokens) []uint64 {
-	th := make([]uint64, toks.Len())
-	for i := range th {
-		th[i] = text.TokenHash(toks.Norm(i), c.p.Seed)
-	}
-	return text.NGramHashesOf(nil, th, c.p.N, c.p.Seed)
+	return text.NGramHashes(nil, toks, c.p.N, c.p.Seed)
 }
 
 // coverCounts returns, for each item position i, the number of documents

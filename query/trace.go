@@ -195,11 +195,7 @@ func (c *Checker) Phrase(phrase string, offset, limit, context int) (PhraseResul
 		r.Reason = fmt.Sprintf("the phrase has %d tokens after normalization; this index stores %d-grams, so phrases shorter than %d tokens cannot be counted exactly from it", toks.Len(), n, n)
 		return r, nil
 	}
-	th := make([]uint64, toks.Len())
-	for i := range th {
-		th[i] = text.TokenHash(toks.Norm(i), c.p.Seed)
-	}
-	hashes := text.NGramHashesOf(nil, th, n, c.p.Seed)
+	hashes := text.NGramHashes(nil, &toks, n, c.p.Seed)
 	type occ struct {
 		shard int
 		hit   DocHit
