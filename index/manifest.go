@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 )
 
@@ -103,6 +104,12 @@ type ShardManifest struct {
 	BucketBits    int       `json:"bucket_bits"` // postings bucket = top BucketBits bits of the n-gram hash
 	BuildSeconds  float64   `json:"build_seconds"`
 	Phases        Phases    `json:"phases"`
+	// Where the shard belongs: shard Shard of ShardsTotal in the build plan
+	// Plan (a digest of the input list and shard count). A distributed
+	// build's finalize step checks that every shard of one plan is there.
+	Shard       int    `json:"shard"`
+	ShardsTotal int    `json:"shards_total"`
+	Plan        string `json:"plan"`
 }
 
 // Phases are where a shard's build time went, in seconds.
@@ -125,6 +132,15 @@ type Manifest struct {
 	Built         time.Time `json:"built"`
 	BuildSeconds  float64   `json:"build_seconds"`
 	Tool          string    `json:"tool"` // e.g. "contam (devel)"
+}
+
+// AddShard appends a shard, built under m's params, to the manifest.
+func (m *Manifest) AddShard(name string, sm *ShardManifest) {
+	m.Shards = append(m.Shards, name)
+	m.ShardCounts = append(m.ShardCounts, sm.Counts)
+	m.Counts.Add(sm.Counts)
+	m.Inputs = append(m.Inputs, sm.Inputs...)
+	sort.Slice(m.Inputs, func(i, j int) bool { return m.Inputs[i].Path < m.Inputs[j].Path })
 }
 
 // ShardDirName is the directory name of shard i.

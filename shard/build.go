@@ -17,7 +17,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,24 +131,93 @@ func (o *Options) defaults(nInputs int) error {
 }
 
 // Build indexes the input files (already expanded, see source.Expand) into
-// the directory out.
+// the directory out. The whole index is built in a temporary directory next
+// to out and renamed into place when every shard is done.
 func Build(ctx context.Context, out string, inputs []string, opt Options) (*Result, error) {
-	if len(inputs) == 0 {
-		return nil, errors.New("shard: no input files")
-	}
-	if err := opt.defaults(len(inputs)); err != nil {
+	pl, err := newPlan(inputs, &opt)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(out); err == nil && !opt.Force {
 		return nil, fmt.Errorf("%w: %s", ErrExists, out)
 	}
 	start := time.Now()
-	prog := opt.Progress
-	if prog == nil {
-		prog = &Progress{}
+	tmp, err := tempDir(out)
+	if err != nil {
+		return nil, err
 	}
-	prog.Phase.Store("reading")
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	all := make([]int, len(pl.parts))
+	for i := range all {
+		all[i] = i
+	}
+	sms, skipped, err := buildShards(ctx, pl, all, opt, func(si int) (string, error) {
+		return filepath.Join(tmp, index.ShardDirName(si)), nil
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	opt.progress().Phase.Store("finishing")
+	m := newManifest(opt.params(), opt.BloomFPR)
+	for si, sm := range sms {
+		m.AddShard(index.ShardDirName(si), sm)
+	}
+	m.BuildSeconds = time.Since(start).Seconds()
+	if err := index.WriteJSON(filepath.Join(tmp, index.ManifestFile), m); err != nil {
+		return nil, err
+	}
+	if err := syncDir(tmp); err != nil {
+		return nil, err
+	}
+	if err := replace(tmp, out, opt.Force); err != nil {
+		return nil, err
+	}
+	ok = true
+	opt.progress().Phase.Store("done")
+	return &Result{Manifest: m, Skipped: skipped}, nil
+}
 
+func (o *Options) progress() *Progress {
+	if o.Progress == nil {
+		o.Progress = &Progress{}
+	}
+	return o.Progress
+}
+
+func newManifest(p index.Params, fpr float64) *index.Manifest {
+	return &index.Manifest{
+		FormatVersion: index.FormatVersion,
+		Params:        p,
+		Fingerprint:   p.Fingerprint(),
+		BloomFPR:      fpr,
+		Built:         time.Now().UTC().Truncate(time.Second),
+		Tool:          "contam",
+	}
+}
+
+// plan is the deterministic assignment of input files to shards. It depends
+// only on the input list (paths, sizes, contents of the first MiB) and the
+// shard count, so separate processes — the tasks of a distributed build —
+// compute the same plan; ID names it in every shard.json.
+type plan struct {
+	ins   []index.Input
+	parts [][]int // input indexes per shard
+	est   []int64 // estimated uncompressed size per input
+	id    string
+}
+
+func newPlan(inputs []string, opt *Options) (*plan, error) {
+	if len(inputs) == 0 {
+		return nil, errors.New("shard: no input files")
+	}
+	if err := opt.defaults(len(inputs)); err != nil {
+		return nil, err
+	}
 	ins := make([]index.Input, len(inputs))
 	var total int64
 	for i, p := range inputs {
@@ -163,31 +231,35 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 		ins[i] = index.Input{Path: p, Size: st.Size()}
 		total += st.Size()
 	}
-	prog.TotalBytes.Store(total)
+	prog := opt.progress()
+	prog.Phase.Store("reading")
+	if prog.TotalBytes.Load() == 0 {
+		prog.TotalBytes.Store(total)
+	}
 	parts, est, err := Partition(ins, opt.Shards)
 	if err != nil {
 		return nil, err
 	}
-
-	tmp, err := tempDir(out)
-	if err != nil {
-		return nil, err
+	h := sha256.New()
+	fmt.Fprintf(h, "shards=%d\n", len(parts))
+	for _, in := range ins {
+		fmt.Fprintf(h, "%q %d\n", in.Path, in.Size)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.RemoveAll(tmp)
-		}
-	}()
+	return &plan{ins: ins, parts: parts, est: est, id: hex.EncodeToString(h.Sum(nil)[:8])}, nil
+}
 
+// buildShards builds the shards listed in which, shard si into dirOf(si),
+// at most opt.Workers at once. done, when set, is called as each shard
+// finishes (its directory complete), before the others are done.
+func buildShards(ctx context.Context, pl *plan, which []int, opt Options, dirOf func(si int) (string, error), done func(si int, dir string) error) (map[int]*index.ShardManifest, []source.Skip, error) {
 	var (
 		skipMu  sync.Mutex
 		skipped []source.Skip
-		nSkip   atomic.Int64
+		smMu    sync.Mutex
+		sms     = map[int]*index.ShardManifest{}
 	)
 	srcOpt := opt.Source
 	srcOpt.OnSkip = func(s source.Skip) {
-		nSkip.Add(1)
 		skipMu.Lock()
 		if len(skipped) < maxSkipList {
 			skipped = append(skipped, s)
@@ -197,72 +269,63 @@ func Build(ctx context.Context, out string, inputs []string, opt Options) (*Resu
 			opt.Source.OnSkip(s)
 		}
 	}
-
-	shardMans := make([]*index.ShardManifest, len(parts))
+	workers := min(opt.Workers, len(which))
 	// Runs get the budget less a reserve for what else a worker holds
 	// (decoders, document block, Pebble's memtable during ingest).
-	memPer := max(opt.Memory-runReserve, minRunMemory) / int64(opt.Workers)
+	memPer := max(opt.Memory-runReserve, minRunMemory) / int64(max(workers, 1))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opt.Workers)
-	for si := range parts {
+	g.SetLimit(max(workers, 1))
+	for _, si := range which {
 		g.Go(func() error {
-			dir := filepath.Join(tmp, index.ShardDirName(si))
-			shardIns := make([]index.Input, len(parts[si]))
-			for j, ii := range parts[si] {
-				shardIns[j] = ins[ii]
-			}
-			var bytes int64
-			for _, ii := range parts[si] {
-				bytes += est[ii]
-			}
-			sm, err := buildShard(gctx, dir, shardIns, opt, srcOpt, memPer, bytes/5, prog)
+			dir, err := dirOf(si)
 			if err != nil {
 				return fmt.Errorf("shard %d: %w", si, err)
 			}
-			shardMans[si] = sm
+			shardIns := make([]index.Input, len(pl.parts[si]))
+			var bytes int64
+			for j, ii := range pl.parts[si] {
+				shardIns[j] = pl.ins[ii]
+				bytes += pl.est[ii]
+			}
+			// Each shard counts its own skipped records: a distributed
+			// build's finalize step sums them from the shard manifests.
+			var shardSkips atomic.Int64
+			shardSrc := srcOpt
+			shardSrc.OnSkip = func(s source.Skip) {
+				shardSkips.Add(1)
+				srcOpt.OnSkip(s)
+			}
+			sm, err := buildShard(gctx, dir, shardIns, opt, shardSrc, memPer, bytes/5, opt.progress(), shardPlace{si, len(pl.parts), pl.id, &shardSkips})
+			if err != nil {
+				return fmt.Errorf("shard %d: %w", si, err)
+			}
+			if done != nil {
+				if err := done(si, dir); err != nil {
+					return fmt.Errorf("shard %d: %w", si, err)
+				}
+			}
+			smMu.Lock()
+			sms[si] = sm
+			smMu.Unlock()
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return sms, skipped, nil
+}
 
-	prog.Phase.Store("finishing")
-	params := opt.params()
-	m := &index.Manifest{
-		FormatVersion: index.FormatVersion,
-		Params:        params,
-		Fingerprint:   params.Fingerprint(),
-		BloomFPR:      opt.BloomFPR,
-		Built:         time.Now().UTC().Truncate(time.Second),
-		Tool:          "contam",
-	}
-	for si, sm := range shardMans {
-		m.Shards = append(m.Shards, index.ShardDirName(si))
-		m.ShardCounts = append(m.ShardCounts, sm.Counts)
-		m.Counts.Add(sm.Counts)
-		m.Inputs = append(m.Inputs, sm.Inputs...)
-	}
-	sort.Slice(m.Inputs, func(i, j int) bool { return m.Inputs[i].Path < m.Inputs[j].Path })
-	m.Counts.Skipped = nSkip.Load()
-	m.BuildSeconds = time.Since(start).Seconds()
-	if err := index.WriteJSON(filepath.Join(tmp, index.ManifestFile), m); err != nil {
-		return nil, err
-	}
-	if err := syncDir(tmp); err != nil {
-		return nil, err
-	}
-	if err := replace(tmp, out, opt.Force); err != nil {
-		return nil, err
-	}
-	ok = true
-	prog.Phase.Store("done")
-	return &Result{Manifest: m, Skipped: skipped}, nil
+// shardPlace says which shard of which plan a shard is.
+type shardPlace struct {
+	shard, of int
+	plan      string
+	skipped   *atomic.Int64 // records of this shard skipped with SkipBad
 }
 
 var errInjected = errors.New("shard: injected failure (FailAfterDocs)")
 
-func buildShard(ctx context.Context, dir string, ins []index.Input, opt Options, srcOpt source.Options, mem, expectTokens int64, prog *Progress) (*index.ShardManifest, error) {
+func buildShard(ctx context.Context, dir string, ins []index.Input, opt Options, srcOpt source.Options, mem, expectTokens int64, prog *Progress, place shardPlace) (*index.ShardManifest, error) {
 	w, err := newWriter(dir, opt.params(), mem, opt.DocBlockSize, expectTokens)
 	if err != nil {
 		return nil, err
@@ -278,7 +341,7 @@ func buildShard(ctx context.Context, dir string, ins []index.Input, opt Options,
 		}
 	}
 	prog.Phase.Store("merging")
-	return w.finish(ctx, ins, opt.BloomFPR, opt.DocBlockSize)
+	return w.finish(ctx, ins, opt.BloomFPR, opt.DocBlockSize, place)
 }
 
 func readInput(ctx context.Context, w *writer, input int, path string, srcOpt source.Options, failAfter int64, prog *Progress) error {

@@ -144,7 +144,7 @@ func (w *writer) spill() error {
 
 // finish merges the runs into sstables, ingests them into a new Pebble
 // database, builds the Bloom filter and writes shard.json.
-func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, docBlockSize int) (*index.ShardManifest, error) {
+func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, docBlockSize int, place shardPlace) (*index.ShardManifest, error) {
 	var ph index.Phases
 	t0 := time.Now()
 	ph.Read = t0.Sub(w.start).Seconds()
@@ -319,6 +319,7 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 	if err := os.RemoveAll(filepath.Join(w.dir, "runs")); err != nil {
 		return nil, err
 	}
+	w.counts.Skipped = place.skipped.Load()
 	sm := &index.ShardManifest{
 		FormatVersion: index.FormatVersion,
 		Params:        w.params,
@@ -330,6 +331,9 @@ func (w *writer) finish(ctx context.Context, inputs []index.Input, fpr float64, 
 		BucketBits:    bb,
 		BuildSeconds:  time.Since(w.start).Seconds(),
 		Phases:        ph,
+		Shard:         place.shard,
+		ShardsTotal:   place.of,
+		Plan:          place.plan,
 	}
 	if err := index.WriteJSON(filepath.Join(w.dir, index.ShardManifestFile), sm); err != nil {
 		return nil, err

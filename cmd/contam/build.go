@@ -22,6 +22,7 @@ func newBuildCmd() *cobra.Command {
 		maxDoc  = byteSize(source.DefaultMaxDocBytes)
 		quiet   bool
 		seedStr string
+		dist    distFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "build --out DIR [flags] CORPUS...",
@@ -37,10 +38,43 @@ Files are split into shards by size (so --shards is at most the number of
 files); each shard holds a Pebble database of n-gram postings, a compressed
 store of the original documents and a Bloom filter. The index is built in a
 temporary directory next to --out and moved into place only when complete;
-a failed or interrupted build leaves nothing that 'check' would open.`,
+a failed or interrupted build leaves nothing that 'check' would open.
+
+Distributed build (Slurm job arrays, Kubernetes Indexed Jobs, or any set of
+processes sharing --out): each task runs the same command with --task i
+--tasks N and builds only its shards (shard s belongs to task s mod N),
+each moved into --out atomically; a rerun task replaces only its own
+shards. --task/--tasks default to SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN
+and SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX (with --tasks). Then
+'contam build --finalize --out DIR' checks that every shard is present,
+complete and built with one options fingerprint, and writes the manifest
+that makes DIR an index.
+
+--append DIR adds shards built from new files to the finished index DIR,
+with the index's normalizer, n, seed and anchors (other values are refused),
+without touching its shards; the new manifest is committed atomically.`,
 		Example: `  contam build --out idx/ corpus/*.jsonl.zst corpus/*.json.gz
-  contam build --out idx/ --shards 4 --memory 4GiB --meta url corpus/`,
+  contam build --out idx/ --shards 4 --memory 4GiB --meta url corpus/
+  contam build --out /shared/idx --shards 64 --task 3 --tasks 16 corpus/   # one task of 16
+  contam build --finalize --out /shared/idx
+  contam build --append idx/ new-dumps/`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if dist.appendTo != "" {
+				if out != "" {
+					return usagef("build: --append DIR names the index; do not also give --out")
+				}
+				out = dist.appendTo
+			}
+			if dist.finalize {
+				if len(args) > 0 && out == "" && len(args) == 1 {
+					out = args[0] // contam build --finalize idx/
+					args = nil
+				}
+				if out == "" {
+					return usagef("build: --finalize needs the index directory (--out)")
+				}
+				return nil
+			}
 			if len(args) == 0 {
 				return usagef("build: no corpus files given")
 			}
@@ -50,6 +84,9 @@ a failed or interrupted build leaves nothing that 'check' would open.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if dist.finalize {
+				return runFinalize(out, quiet)
+			}
 			if seedStr != "" {
 				s, err := strconv.ParseUint(seedStr, 0, 64)
 				if err != nil {
@@ -83,11 +120,32 @@ a failed or interrupted build leaves nothing that 'check' would open.`,
 					fmt.Fprintf(os.Stderr, "skipped: %s: line %d (byte %d): %v\n", s.File, s.Line, s.Offset, s.Reason)
 				}
 			}
+			task, tasks, err := dist.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			if dist.appendTo != "" {
+				if tasks > 0 {
+					return usagef("build: --append and --task/--tasks do not go together")
+				}
+				clearUnset(cmd, &opt, seedStr)
+			}
 			stopBar := startProgress(prog, quiet)
-			res, err := shard.Build(cmd.Context(), out, files, opt)
+			var res *shard.Result
+			switch {
+			case dist.appendTo != "":
+				res, err = shard.Append(cmd.Context(), out, files, opt)
+			case tasks > 0:
+				res, err = shard.BuildTask(cmd.Context(), out, files, opt, task, tasks)
+			default:
+				res, err = shard.Build(cmd.Context(), out, files, opt)
+			}
 			stopBar(err == nil)
 			if err != nil {
 				return err
+			}
+			if tasks > 0 && !quiet {
+				fmt.Fprintf(os.Stderr, "task %d of %d: ", task, tasks)
 			}
 			if !quiet {
 				m := res.Manifest
@@ -120,5 +178,6 @@ a failed or interrupted build leaves nothing that 'check' would open.`,
 	f.BoolVar(&opt.Source.SkipBad, "skip-bad", false, "skip bad records (invalid JSON or UTF-8, missing text, over-long lines) and report them instead of failing")
 	f.BoolVar(&opt.Force, "force", false, "replace an existing index at --out")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar or summary")
+	dist.register(f)
 	return cmd
 }
