@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -49,6 +51,32 @@ type Params struct {
 	Hash       string `json:"hash"`       // n-gram hash name, text.HashName
 	Seed       uint64 `json:"seed"`       // hash seed
 	Anchors    string `json:"anchors"`    // which positions have postings: "all"
+}
+
+// ParseAnchors validates an anchor scheme name ("all" or "winnow-W", see
+// the package doc) and returns its window W (1 for "all").
+func ParseAnchors(s string) (int, error) {
+	if s == "" || s == "all" {
+		return 1, nil
+	}
+	if w, ok := strings.CutPrefix(s, "winnow-"); ok {
+		n, err := strconv.Atoi(w)
+		if err == nil && n >= 1 && n <= 64 {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown anchor scheme %q (want all or winnow-W, W in 1..64)", s)
+}
+
+// GuaranteedSpan is the shortest shared span the index always finds:
+// n + W − 1 tokens (n for all anchors). Shorter shared spans are found only
+// where they happen to hold a stored anchor.
+func (p Params) GuaranteedSpan() int {
+	w, err := ParseAnchors(p.Anchors)
+	if err != nil {
+		w = 1 // unreachable for a manifest that passed validation
+	}
+	return p.N + w - 1
 }
 
 // Fingerprint is a short, stable digest of p.
@@ -208,6 +236,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	if fp := m.Params.Fingerprint(); fp != m.Fingerprint {
 		return nil, fmt.Errorf("%w: %s records %s but its params hash to %s", ErrFingerprint, path, m.Fingerprint, fp)
+	}
+	if _, err := ParseAnchors(m.Params.Anchors); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v (a newer contam?)", ErrVersion, path, err)
 	}
 	return &m, nil
 }

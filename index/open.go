@@ -3,12 +3,14 @@ package index
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 
 	"github.com/bits-and-blooms/bloom/v3"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // QuietLogger drops Pebble's informational messages (which would otherwise
@@ -65,7 +67,7 @@ func Open(dir string, opt OpenOptions) (*Index, error) {
 	defer cache.Unref()
 	ix := &Index{Dir: dir, Manifest: m}
 	for _, name := range m.Shards {
-		popts := &pebble.Options{ReadOnly: true, Logger: QuietLogger{}, Cache: cache}
+		popts := &pebble.Options{ReadOnly: true, Logger: QuietLogger{}, Cache: cache, FS: sharedReadFS{vfs.Default}}
 		s, err := openShard(filepath.Join(dir, name), m, popts, opt)
 		if err != nil {
 			ix.Close()
@@ -212,3 +214,13 @@ func (ix *Index) Close() error {
 	}
 	return err
 }
+
+// sharedReadFS lets several processes open one index at once (a server and
+// batch checks, many users on a shared file system). Pebble takes an
+// exclusive lock on a database directory even read-only
+// (cockroachdb/pebble#1263); its purpose is to keep a writer from deleting
+// files under readers, and a finished shard has no writer: its postings
+// never change after the build renames it into place.
+type sharedReadFS struct{ vfs.FS }
+
+func (sharedReadFS) Lock(string) (io.Closer, error) { return io.NopCloser(nil), nil }

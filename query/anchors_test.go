@@ -3,6 +3,7 @@ package query_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/contam-dev/contam/query"
@@ -50,6 +51,44 @@ func TestWinnowedAnchorsFindEverySpanAboveTheGuarantee(t *testing.T) {
 		}
 		if spans < 20 {
 			t.Fatalf("W=%d: only %d spans ≥ %d tokens: the fixture does not exercise the guarantee", w, spans, minSpan)
+		}
+		// count/find: every phrase of at least the guaranteed length (taken
+		// from the items, so most occur, some several times) gets the
+		// all-anchors answer; shorter ones are refused as not exact.
+		found := 0
+		for _, it := range items {
+			toks := tokens(t, it.Text)
+			for _, L := range []int{minSpan - 1, minSpan, minSpan + 5} {
+				if len(toks) < L {
+					continue
+				}
+				phrase := strings.Join(toks[:L], " ")
+				a, err := ca.Phrase(phrase, 0, 100, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := cw.Phrase(phrase, 0, 100, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if L < minSpan {
+					if b.Exact || b.Reason == "" {
+						t.Fatalf("W=%d: a %d-token phrase counted as exact on a winnowed index", w, L)
+					}
+					continue
+				}
+				ja, _ := json.Marshal(a)
+				jb, _ := json.Marshal(b)
+				if string(ja) != string(jb) {
+					t.Fatalf("W=%d, phrase %q: all anchors\n%s\nwinnowed\n%s", w, phrase, ja, jb)
+				}
+				if a.Occurrences > 0 {
+					found++
+				}
+			}
+		}
+		if found < 20 {
+			t.Fatalf("W=%d: only %d phrases occur: the fixture does not exercise count", w, found)
 		}
 	}
 }

@@ -195,3 +195,24 @@ func TestAppendEqualsFullRebuild(t *testing.T) {
 		t.Fatal("the appended files changed no item's answer: the fixture does not test append")
 	}
 }
+
+// Several processes read one index at once (a server and batch checks, many
+// users of a shared file system): a second open must not be refused by
+// Pebble's directory lock.
+func TestIndexOpensTwice(t *testing.T) {
+	files, _ := randomCorpus(t, 7, 2, 20)
+	out := filepath.Join(t.TempDir(), "idx")
+	if _, err := shard.Build(context.Background(), out, files, shard.Options{Shards: 2, Source: srcOpt}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := index.Open(out, index.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := index.Open(out, index.OpenOptions{})
+	if err != nil {
+		t.Fatalf("second open of the same index: %v", err)
+	}
+	b.Close()
+}

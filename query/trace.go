@@ -180,19 +180,27 @@ type PhraseHit struct {
 
 // Phrase counts the occurrences of a phrase (after normalization) and, with
 // limit > 0, returns the documents holding it from offset on. Exact for
-// phrases of at least n tokens: every occurrence contains the phrase's
-// rarest n-gram at a known offset, so that n-gram's postings are the
-// candidates, each verified against the document text.
+// phrases of at least the index's guaranteed span (n tokens with all
+// anchors, n+W−1 with winnow-W). With all anchors every occurrence has a
+// posting for the phrase's rarest n-gram at a known offset, so that
+// n-gram's postings are the candidates; with sampled anchors an occurrence
+// holds an anchor at some offset, so the candidates are the postings of
+// every n-gram of the phrase, each shifted back by its offset. Every
+// candidate is verified against the document text.
 func (c *Checker) Phrase(phrase string, offset, limit, context int) (PhraseResult, error) {
 	if offset < 0 || limit < 0 || context < 0 {
 		return PhraseResult{}, fmt.Errorf("query: negative offset, limit or context (%d, %d, %d)", offset, limit, context)
 	}
 	var toks text.Tokens
 	c.norm.Tokenize(&toks, []byte(phrase))
-	n := c.p.N
-	r := PhraseResult{Phrase: phrase, Tokens: toks.Len(), Exact: toks.Len() >= n}
+	n, g := c.p.N, c.p.GuaranteedSpan()
+	r := PhraseResult{Phrase: phrase, Tokens: toks.Len(), Exact: toks.Len() >= g}
 	if !r.Exact {
-		r.Reason = fmt.Sprintf("the phrase has %d tokens after normalization; this index stores %d-grams, so phrases shorter than %d tokens cannot be counted exactly from it", toks.Len(), n, n)
+		if g == n {
+			r.Reason = fmt.Sprintf("the phrase has %d tokens after normalization; this index stores %d-grams, so phrases shorter than %d tokens cannot be counted exactly from it", toks.Len(), n, n)
+		} else {
+			r.Reason = fmt.Sprintf("the phrase has %d tokens after normalization; this index (%d-grams, anchors %s) finds every shared span of %d tokens or more, so shorter phrases cannot be counted exactly from it", toks.Len(), n, c.p.Anchors, g)
+		}
 		return r, nil
 	}
 	hashes := text.NGramHashes(nil, &toks, n, c.p.Seed)
@@ -224,10 +232,44 @@ func (c *Checker) Phrase(phrase string, offset, limit, context int) (PhraseResul
 				break
 			}
 		}
+		// Candidate occurrence starts, as (doc, start) pairs.
+		type cand struct {
+			doc   uint32
+			start int
+		}
+		var cands []cand
+		if g == n {
+			for i, doc := range best {
+				cands = append(cands, cand{doc, int(bestPos[i]) - bestOff})
+			}
+		} else {
+			seen := map[cand]bool{}
+			for off, h := range hashes {
+				ps, err := sh.Postings(h, nil)
+				if err != nil {
+					return r, err
+				}
+				for _, p := range ps {
+					k := cand{p.Doc, int(p.Pos) - off}
+					if !seen[k] {
+						seen[k] = true
+						cands = append(cands, k)
+					}
+				}
+			}
+			// Document order, and positions in order inside a document,
+			// as the all-anchors path gives them.
+			sort.Slice(cands, func(i, j int) bool {
+				if cands[i].doc != cands[j].doc {
+					return cands[i].doc < cands[j].doc
+				}
+				return cands[i].start < cands[j].start
+			})
+		}
 		byDoc := map[uint32]*occ{}
 		var order []uint32
-		for i, doc := range best {
-			start := int(bestPos[i]) - bestOff
+		for _, cd := range cands {
+			doc, start := cd.doc, cd.start
 			if start < 0 {
 				continue
 			}

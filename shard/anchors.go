@@ -1,10 +1,6 @@
 package shard
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
+import "github.com/contam-dev/contam/index"
 
 // Anchor schemes: which n-gram positions of a document get postings.
 //
@@ -21,18 +17,7 @@ import (
 // changes only which spans are guaranteed, never what verification reports.
 
 // ParseAnchors validates an anchor scheme name and returns W (1 for "all").
-func ParseAnchors(s string) (int, error) {
-	if s == "" || s == "all" {
-		return 1, nil
-	}
-	if w, ok := strings.CutPrefix(s, "winnow-"); ok {
-		n, err := strconv.Atoi(w)
-		if err == nil && n >= 1 && n <= 64 {
-			return n, nil
-		}
-	}
-	return 0, fmt.Errorf("shard: unknown anchor scheme %q (want all or winnow-W, W in 1..64)", s)
-}
+func ParseAnchors(s string) (int, error) { return index.ParseAnchors(s) }
 
 // winnow appends to dst the positions of hs kept by winnowing with window w.
 func winnow(dst []int, hs []uint64, w int) []int {
