@@ -14,7 +14,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/contam-std.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 go build -o "$WORK/contam" ./cmd/contam
 C="$WORK/contam"
-$C build -q --out "$WORK/idx" "$DEV/corpus"
+$C build -q --out "$WORK/idx" --anchors "${ANCHORS:-all}" "$DEV/corpus"
 $C build -q --out "$WORK/jan" --normalizer lmeval-janitor-v1 --n 13 "$DEV/corpus"
 check() { # index standards... ; appends all benchmarks' results to $WORK/$name.jsonl
   local ix=$1 out=$2; shift 2
