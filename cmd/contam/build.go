@@ -44,8 +44,9 @@ Distributed build (Slurm job arrays, Kubernetes Indexed Jobs, or any set of
 processes sharing --out): each task runs the same command with --task i
 --tasks N and builds only its shards (shard s belongs to task s mod N),
 each moved into --out atomically; a rerun task replaces only its own
-shards. --task/--tasks default to SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN
-and SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX (with --tasks). Then
+shards. --task/--tasks default to SLURM_ARRAY_TASK_ID (0-based arrays)
+and SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX (with --tasks); give
+--tasks when rerunning part of an array, whose count is then smaller. Then
 'contam build --finalize --out DIR' checks that every shard is present,
 complete and built with one options fingerprint, and writes the manifest
 that makes DIR an index.

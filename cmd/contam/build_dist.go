@@ -19,8 +19,8 @@ type distFlags struct {
 }
 
 func (d *distFlags) register(f *pflag.FlagSet) {
-	f.IntVar(&d.task, "task", -1, "build only this task's shards (0-based; default $SLURM_ARRAY_TASK_ID − $SLURM_ARRAY_TASK_MIN or $JOB_COMPLETION_INDEX)")
-	f.IntVar(&d.tasks, "tasks", 0, "number of tasks sharing the build (default $SLURM_ARRAY_TASK_COUNT); then run --finalize")
+	f.IntVar(&d.task, "task", -1, "build only this task's shards (0-based; default $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)")
+	f.IntVar(&d.tasks, "tasks", 0, "number of tasks sharing the build (default $SLURM_ARRAY_TASK_COUNT; give it when rerunning part of an array); then run --finalize")
 	f.BoolVar(&d.finalize, "finalize", false, "check the shards of a distributed build at --out and write its manifest")
 	f.StringVar(&d.appendTo, "append", "", "add the corpus files as new shards of the finished index `DIR`")
 }
@@ -54,14 +54,13 @@ func (d *distFlags) resolve(cmd *cobra.Command) (task, tasks int, err error) {
 		return 0, 0, nil
 	}
 	if !cmd.Flags().Changed("task") {
+		// The array index is the task itself (arrays are 0-based,
+		// --array=0-(N-1)): a rerun of one failed task (--array=2) keeps
+		// its number, where an offset from SLURM_ARRAY_TASK_MIN would not.
 		if id, ok, err := env("SLURM_ARRAY_TASK_ID"); err != nil {
 			return 0, 0, err
 		} else if ok {
-			lo, _, err := env("SLURM_ARRAY_TASK_MIN") // arrays may start at 1
-			if err != nil {
-				return 0, 0, err
-			}
-			task = id - lo
+			task = id
 		} else if id, ok, err := env("JOB_COMPLETION_INDEX"); err != nil {
 			return 0, 0, err
 		} else if ok {
