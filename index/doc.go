@@ -25,6 +25,16 @@
 // refuse a FormatVersion they do not know (ErrVersion) and a shard whose
 // fingerprint differs from the index's (ErrFingerprint).
 //
+// shard.json also says where the shard belongs: "shard" (its number),
+// "shards_total" and "plan", a digest of the build's input list and shard
+// count. A distributed build (contam build --task i --tasks N, package
+// shard) writes only shard directories, each renamed into place when
+// complete; its finalize step checks that shards 0..shards_total−1 of one
+// plan and one fingerprint are all there, and only then writes
+// manifest.json. An append builds new shards, moves them in under new
+// names and then rewrites manifest.json: a shard directory the manifest
+// does not list is never opened.
+//
 // # Postings (Pebble)
 //
 // Token positions are shard-global: document d's tokens are numbered from
@@ -61,9 +71,33 @@
 // number: uint64 block offset in docs.zst, uint64 compressed block length,
 // uint64 record offset inside the decompressed block, uint64 tokStart.
 //
+// # Tombstones (JSON, optional)
+//
+// 'contam remove' does not rewrite postings or the document store: it lists
+// the removed documents in tombstones.json, written atomically (temp file,
+// fsync, rename) and kept apart from manifest.json so that rewriting the
+// manifest (appending shards) leaves it alone:
+//
+//	{"format_version": 1, "fingerprint": "<the index's options fingerprint>",
+//	 "updated": "<RFC 3339 time>",
+//	 "docs": [{"shard": "shard-00000", "doc": 12, "id": "<document id>"}, …]}
+//
+// docs is sorted by (shard, doc); shard is a shard directory name from the
+// manifest and doc a shard-local document number (a docs.idx entry). Open
+// loads it: Shard.Postings drops the postings of removed documents and
+// Shard.Doc refuses them with ErrRemoved, so no query sees them. Readers
+// refuse a tombstone file of another version (ErrVersion), of another
+// index (fingerprint, ErrFingerprint), or naming a shard or document the
+// index does not have (ErrCorrupt). An index without the file has no removed
+// documents, so adding it did not change FormatVersion; a contam older than
+// the file ignores it and reports removed documents again. The manifest's
+// counts are those of the build and include removed documents.
+//
 // # Changelog
 //
 //	1  first version: bucketed postings (all positions, or winnowed anchors:
 //	   params.anchors "winnow-W") with global token
-//	   positions, unicode-v1, zstd doc store.
+//	   positions, unicode-v1, zstd doc store. Later: optional
+//	   tombstones.json (readable by every version-1 reader that knows it;
+//	   no version change since indexes without it are unchanged).
 package index

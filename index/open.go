@@ -35,6 +35,7 @@ type Shard struct {
 	db                                           *pebble.DB
 	bloom                                        *bloom.BloomFilter // nil when the shard is opened without it
 	docs                                         *DocReader
+	removed                                      map[uint32]bool // tombstoned documents (contam remove); nil when none
 	lookups, bloomSkips, pebbleReads, pebbleHits atomic.Int64
 }
 
@@ -75,7 +76,35 @@ func Open(dir string, opt OpenOptions) (*Index, error) {
 		}
 		ix.Shards = append(ix.Shards, s)
 	}
+	if err := ix.loadTombstones(); err != nil {
+		ix.Close()
+		return nil, err
+	}
 	return ix, nil
+}
+
+// loadTombstones hands each shard its removed documents, so that every
+// reader (check, trace, count, find, sketch) drops them without knowing.
+func (ix *Index) loadTombstones() error {
+	ts, err := ReadTombstones(ix.Dir, ix.Manifest)
+	if err != nil {
+		return err
+	}
+	byName := map[string]*Shard{}
+	for i, name := range ix.Manifest.Shards {
+		byName[name] = ix.Shards[i]
+	}
+	for _, t := range ts.Docs {
+		s := byName[t.Shard] // ReadTombstones refused unknown shards
+		if int(t.Doc) >= s.docs.Len() {
+			return fmt.Errorf("%w: %s removes document %d of shard %s, which holds %d", ErrCorrupt, filepath.Join(ix.Dir, TombstonesFile), t.Doc, t.Shard, s.docs.Len())
+		}
+		if s.removed == nil {
+			s.removed = map[uint32]bool{}
+		}
+		s.removed[t.Doc] = true
+	}
+	return nil
 }
 
 func openShard(dir string, m *Manifest, popts *pebble.Options, opt OpenOptions) (*Shard, error) {
@@ -156,13 +185,30 @@ func (s *Shard) Postings(h uint64, dst []Posting) ([]Posting, error) {
 		if err != nil {
 			return dst, fmt.Errorf("shard %s: %w", s.Dir, err)
 		}
+		if s.removed[p.Doc] {
+			continue // tombstoned: no query may see it
+		}
 		dst = append(dst, p)
 	}
 	return dst, nil
 }
 
-// Doc returns a stored document.
-func (s *Shard) Doc(n uint32) (*Doc, error) { return s.docs.Doc(n) }
+// Doc returns a stored document; a removed one is an ErrRemoved error.
+func (s *Shard) Doc(n uint32) (*Doc, error) {
+	if s.removed[n] {
+		return nil, fmt.Errorf("%w: shard %s document %d", ErrRemoved, s.Dir, n)
+	}
+	return s.docs.Doc(n)
+}
+
+// NumDocs is the number of documents the shard stores, removed ones included.
+func (s *Shard) NumDocs() int { return s.docs.Len() }
+
+// Removed reports whether document n was removed (contam remove).
+func (s *Shard) Removed(n uint32) bool { return s.removed[n] }
+
+// RemovedDocs is the number of removed documents of the shard.
+func (s *Shard) RemovedDocs() int { return len(s.removed) }
 
 // InputPath is the path of input i as recorded by the build.
 func (s *Shard) InputPath(i int) string {
@@ -202,6 +248,15 @@ func (ix *Index) Stats() ShardStats {
 		t.PebbleHits += st.PebbleHits
 	}
 	return t
+}
+
+// RemovedDocs is the number of documents removed from the index.
+func (ix *Index) RemovedDocs() int {
+	n := 0
+	for _, s := range ix.Shards {
+		n += s.RemovedDocs()
+	}
+	return n
 }
 
 // Close releases every shard.

@@ -30,6 +30,7 @@ func newCheckCmd() *cobra.Command {
 		bruteNorm                     string
 		fields                        []string
 		splitOut                      string
+		sketchPath                    string
 	)
 	cmd := &cobra.Command{
 		Use:   "check --index DIR --bench FILE [flags]",
@@ -59,6 +60,9 @@ or input errors, 2 on usage errors.`,
 			if bench == "" {
 				return usagef("check: --bench is required")
 			}
+			if sketchPath != "" {
+				return checkSketchArgs(brute, args)
+			}
 			if brute {
 				if len(args) == 0 {
 					return usagef("check --brute: give the corpus files to scan as arguments")
@@ -74,6 +78,9 @@ or input errors, 2 on usage errors.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if sketchPath != "" {
+				return runCheckSketch(cmd, sketchCheck{path: sketchPath, ixDir: ixDir, bench: bench, format: format, outPath: outPath, splitOut: splitOut, fields: fields, iopt: iopt, qopt: qopt})
+			}
 			if !validFormat(format) {
 				return usagef("check: unknown --format %q (want table, jsonl, markdown or html)", format)
 			}
@@ -176,6 +183,7 @@ or input errors, 2 on usage errors.`,
 	f.Float64Var(&qopt.NearThreshold, "near-threshold", query.DefaultNearThreshold, "near-duplicate when the aligned similarity (matched item tokens / item tokens) is at least this")
 	f.BoolVar(&noBloom, "no-bloom", false, "do not consult the Bloom filters (to measure what they save)")
 	f.BoolVar(&showStats, "stats", false, "print lookup statistics (Bloom skips, Pebble reads, time) to stderr")
+	f.StringVar(&sketchPath, "sketch", "", "no index: judge by a membership sketch ('contam sketch'): probable n-grams only, no documents or verified spans; --index is then optional (checked against the sketch if given)")
 	f.BoolVar(&brute, "brute", false, "no index: scan the corpus files given as arguments directly (the correctness oracle)")
 	f.IntVar(&bruteN, "n", shard.DefaultN, "with --brute: n-gram length")
 	f.StringVar(&bruteNorm, "normalizer", text.Default, "with --brute: normalizer")

@@ -163,20 +163,7 @@ func writeTable(w io.Writer, h Header, rs []query.Result) {
 	if s.NearDup > 0 {
 		fmt.Fprintf(w, "near-duplicate  %d (%.1f%%), %d of them not contaminated by the exact rule (aligned copies: edited, renumbered, reworded)\n", s.NearDup, pct(s.NearDup, s.Items), s.NearOnly)
 	}
-	fmt.Fprintf(w, "\ncoverage histogram\n")
-	max := 0
-	for _, c := range s.Histogram {
-		if c > max {
-			max = c
-		}
-	}
-	for i, c := range s.Histogram {
-		bar := 0
-		if max > 0 {
-			bar = (c*40 + max - 1) / max
-		}
-		fmt.Fprintf(w, "  %-8s %6d %s\n", bucketLabel(i), c, strings.Repeat("█", bar))
-	}
+	writeHistogram(w, s.Histogram)
 	writeStandardsTable(w, rs)
 	writeNearDupTable(w, rs)
 	top := topContaminated(rs, 10)
