@@ -49,7 +49,7 @@ Start with 'contam demo', which runs the whole path on embedded sample data.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
 	})
-	root.AddCommand(newBuildCmd(), newCheckCmd(), newTraceCmd(), newCountCmd(), newFindCmd(), newImpactCmd(), newStatsCmd(), newDemoCmd(), newSketchCmd(), newRemoveCmd())
+	root.AddCommand(newBuildCmd(), newCheckCmd(), newTraceCmd(), newCountCmd(), newFindCmd(), newImpactCmd(), newStatsCmd(), newDemoCmd(), newSketchCmd(), newRemoveCmd(), newServeCmd())
 	var cpuProfile string
 	var stopProfile func()
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
