@@ -120,6 +120,7 @@ or input errors, 2 on usage errors.`,
 					return err
 				}
 				hdr.Index, hdr.N, hdr.Normalize = ixDir, ix.Manifest.Params.N, ix.Manifest.Params.Normalizer
+				hdr.Guaranteed = ix.Manifest.Params.GuaranteedSpan()
 				if showStats {
 					printLookupStats(ix, len(items), time.Since(start))
 				}

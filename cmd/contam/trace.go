@@ -142,7 +142,7 @@ errors, 2 on usage errors.`,
 			}
 			defer closeOut()
 			tw, err := report.NewTraceWriter(w, format, report.TraceHeader{
-				Index: ixDir, Normalize: ix.Manifest.Params.Normalizer, N: n, Docs: ix.Manifest.Counts.Docs,
+				Index: ixDir, Normalize: ix.Manifest.Params.Normalizer, N: n, Docs: ix.Manifest.Counts.Docs, Guaranteed: ix.Manifest.Params.GuaranteedSpan(),
 				Input: in, MinSpan: topt.MinSpan, TopDocs: topt.TopDocs, Context: topt.Context, MaxDocFreq: topt.MaxDocFreq,
 				Color: useColor(outPath, noColor),
 			})

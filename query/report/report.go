@@ -25,6 +25,10 @@ type Header struct {
 	Rule      query.Rule
 	N         int
 	Normalize string
+	// Guaranteed is the shortest shared span the index always finds
+	// (index.Params.GuaranteedSpan); above N the index has sampled anchors
+	// and the report says that shorter spans may be missed.
+	Guaranteed int
 	// Texts optionally maps item ids to item texts; the HTML report then
 	// highlights the verified spans (Span.ByteStart/ByteEnd) in each text.
 	Texts map[string]string
@@ -149,9 +153,19 @@ func oneLine(s string, max int) string {
 	return s
 }
 
+// anchorsNote says, for an index with sampled anchors, which shared spans
+// it guarantees to find: a reader comparing reports must know that shorter
+// overlaps may be missing from this one.
+func anchorsNote(n, guaranteed int) string {
+	if guaranteed <= n {
+		return ""
+	}
+	return fmt.Sprintf("; sampled anchors: every shared span of ≥ %d tokens is found, shorter ones may be missed", guaranteed)
+}
+
 func writeTable(w io.Writer, h Header, rs []query.Result) {
 	s := Summarize(rs)
-	fmt.Fprintf(w, "index      %s (normalizer %s, n=%d)\n", h.Index, h.Normalize, h.N)
+	fmt.Fprintf(w, "index      %s (normalizer %s, n=%d%s)\n", h.Index, h.Normalize, h.N, anchorsNote(h.N, h.Guaranteed))
 	fmt.Fprintf(w, "benchmark  %s\n", h.Bench)
 	fmt.Fprintf(w, "rule       contaminated if longest verified span ≥ %d tokens or coverage ≥ %.0f%% (and ≥ %d tokens)\n\n", h.Rule.MinSpan, 100*h.Rule.MinCoverage, h.Rule.MinCovered)
 	fmt.Fprintf(w, "items checked   %d\n", s.Items)
@@ -195,7 +209,7 @@ func mdText(s string) string {
 func writeMarkdown(w io.Writer, h Header, rs []query.Result) {
 	s := Summarize(rs)
 	fmt.Fprintf(w, "# Contamination report\n\n")
-	fmt.Fprintf(w, "- index: `%s` (normalizer `%s`, n = %d)\n", h.Index, h.Normalize, h.N)
+	fmt.Fprintf(w, "- index: `%s` (normalizer `%s`, n = %d%s)\n", h.Index, h.Normalize, h.N, anchorsNote(h.N, h.Guaranteed))
 	fmt.Fprintf(w, "- benchmark: `%s`\n", h.Bench)
 	fmt.Fprintf(w, "- rule: contaminated if the longest verified span ≥ %d tokens or coverage ≥ %.0f%%\n\n", h.Rule.MinSpan, 100*h.Rule.MinCoverage)
 	fmt.Fprintf(w, "| items | contaminated | share | any overlap | too short |\n|---:|---:|---:|---:|---:|\n")

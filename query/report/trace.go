@@ -36,6 +36,7 @@ type TraceHeader struct {
 	Index      string // index directory
 	Normalize  string // normalizer name
 	N          int    // n-gram length of the index
+	Guaranteed int    // shortest span always found (above N: sampled anchors)
 	Docs       int64  // documents in the index
 	Input      string // input file ("-" for standard input)
 	MinSpan    int
@@ -269,7 +270,7 @@ func trMarkText(s string, color bool) string {
 
 func (t *TraceWriter) textHeader() {
 	w, h := t.w, t.h
-	fmt.Fprintf(w, "index    %s (normalizer %s, n=%d, %d docs)\n", h.Index, h.Normalize, h.N, h.Docs)
+	fmt.Fprintf(w, "index    %s (normalizer %s, n=%d, %d docs%s)\n", h.Index, h.Normalize, h.N, h.Docs, anchorsNote(h.N, h.Guaranteed))
 	if h.Input != "" {
 		fmt.Fprintf(w, "input    %s\n", h.Input)
 	}
