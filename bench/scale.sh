@@ -13,6 +13,9 @@
 #   SHARDS    --shards (default: nproc)
 #   WORK      where corpora and indexes go (default ${TMPDIR:-/tmp})
 #   KEEP=1    keep the indexes (the generated corpus is always kept for reruns)
+#   PHASES    "build check" (default), or one of them: "build" builds and
+#             keeps the index with its build figures; a later "check" run
+#             measures check and latency on it and writes the row
 #   RESULTS   TSV file a row per build is appended to (default bench/scale-results.tsv;
 #             bench/chart turns it into bench/scale.svg)
 #   DEV       dev set with benchmarks/gsm8k_test.jsonl (default ../shared/data/dev)
@@ -64,11 +67,19 @@ echo "== $(date -u +%FT%TZ) $(git -C "$ROOT" rev-parse --short HEAD) nproc $(npr
 [ -f "$RESULTS" ] || printf 'gb\tanchors\ttext_bytes\ttokens\tbuild_s\tbuild_cpu_s\tbuild_rss_mib\tmemory\tpostings_b\tdocstore_b\tbloom_b\tcheck_s\tcheck_cpu_s\tcheck_rss_mib\ttrace_p50_ms\ttrace_p95_ms\tcount_p50_ms\tcount_p95_ms\n' >"$RESULTS"
 echo "| corpus | anchors | build | MB/s (per core) | peak RSS (--memory $MEMORY) | postings / doc store / Bloom | index / text | bytes/token | GSM8K check (RSS) | trace p50/p95 | count p50/p95 |"
 echo "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+PHASES=${PHASES:-build check}
 for A in $ANCHORS; do
 	IDX=$WORK/contam-scale-${N}g-$A.idx
-	rm -rf "$IDX"
-	timed "$BIN/contam" build -q --force --anchors "$A" --shards "$SHARDS" --memory "$MEMORY" --out "$IDX" "$CORPUS"
-	B_WALL=$WALL B_CPU=$CPU B_RSS=$RSS
+	FIG=$IDX.build-figures
+	if [[ " $PHASES " == *" build "* ]]; then
+		rm -rf "$IDX" "$FIG"
+		timed "$BIN/contam" build -q --force --anchors "$A" --shards "$SHARDS" --memory "$MEMORY" --out "$IDX" "$CORPUS"
+		echo "$WALL $CPU $RSS" >"$FIG"
+		echo "built $IDX: ${WALL}s wall, ${CPU}s CPU, ${RSS} MiB peak RSS" >&2
+	fi
+	[[ " $PHASES " == *" check "* ]] || continue
+	[ -f "$FIG" ] || die "$IDX has no build figures: run with PHASES=build first"
+	read -r B_WALL B_CPU B_RSS <"$FIG"
 	TEXT=$(sed -n 's/.*"text_bytes": \([0-9]*\).*/\1/p' "$IDX/manifest.json" | tail -1)
 	TOKENS=$(sed -n 's/.*"tokens": \([0-9]*\).*/\1/p' "$IDX/manifest.json" | tail -1)
 	PG=$(sum_bytes "$IDX"/shard-*/postings)
@@ -83,7 +94,7 @@ for A in $ANCHORS; do
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$N" "$A" "$TEXT" "$TOKENS" \
 		"$B_WALL" "$B_CPU" "$B_RSS" "$MEMORY" "$PG" "$DS" "$BL" "$C_WALL" "$C_CPU" "$C_RSS" "$TP" "$CP" >>"$RESULTS"
 	cores=$(( SHARDS < $(nproc) ? SHARDS : $(nproc) ))
-	awk -v gb="$N" -v a="$A" -v t="$TEXT" -v tok="$TOKENS" -v w="$B_WALL" -v rss="$B_RSS" -v mem="$MEMORY" \
+	awk -v gb="$N" -v a="$A" -v t="$TEXT" -v tok="$TOKENS" -v w="$B_WALL" -v rss="$B_RSS" \
 		-v pg="$PG" -v ds="$DS" -v bl="$BL" -v cw="$C_WALL" -v crss="$C_RSS" -v cores="$cores" \
 		-v tp="$(echo "$TP" | tr '\t' /)" -v cp="$(echo "$CP" | tr '\t' /)" 'BEGIN {
 		mbs = t / 1e6 / w
@@ -91,5 +102,5 @@ for A in $ANCHORS; do
 			gb, a, w, mbs, mbs / cores, rss, pg / 1e9, ds / 1e9, bl / 1e9, (pg + ds + bl) / t, (pg + ds + bl) / tok, cw, crss, tp, cp
 	}'
 	echo "$LAT" | sed 's/^/    /' >&2
-	[ "$KEEP" = 1 ] || rm -rf "$IDX"
+	[ "$KEEP" = 1 ] || rm -rf "$IDX" "$FIG"
 done
