@@ -62,15 +62,12 @@ func Brute(corpus []string, src source.Options, normName string, n int, items []
 						e++
 						f++
 					}
-					found[o.item] = append(found[o.item], match{itemStart: o.pos, itemEnd: e, docStart: p, docEnd: f})
+					found[o.item] = append(found[o.item], match{itemStart: o.pos, itemEnd: e, docStart: p, docEnd: f, byteStart: toks.Start[p], byteEnd: toks.End[f-1]})
 				}
 			}
 			if len(found) == 0 {
 				continue
 			}
-			body := bytes.Clone(d.Text)
-			var dt text.Tokens
-			norm.Tokenize(&dt, body)
 			meta := map[string]string(nil)
 			if len(d.Meta) > 0 {
 				meta = map[string]string{}
@@ -78,9 +75,9 @@ func Brute(corpus []string, src source.Options, normName string, n int, items []
 					meta[k] = v
 				}
 			}
-			hit := DocHit{ID: d.ID, Source: path, Line: d.Line, Offset: d.Offset, Meta: meta}
+			doc := &docTok{hit: DocHit{ID: d.ID, Source: path, Line: d.Line, Offset: d.Offset, Meta: meta}, text: bytes.Clone(d.Text)}
 			for i, ms := range found {
-				perItem[i] = append(perItem[i], &docMatches{hit: hit, text: body, starts: dt.Start, ends: dt.End, matches: ms})
+				perItem[i] = append(perItem[i], &docMatches{id: doc.hit.docID(), matches: ms, doc: doc})
 			}
 		}
 		if err := r.Close(); err != nil {
@@ -88,9 +85,12 @@ func Brute(corpus []string, src source.Options, normName string, n int, items []
 		}
 	}
 	res := make([]Result, len(items))
+	held := func(d *docMatches) (*docTok, error) { return d.doc, nil }
 	for i, it := range items {
 		res[i] = Result{ID: it.ID, Index: it.Index, Tokens: itoks[i].Len(), Rule: opt.Rule, TooShort: itoks[i].Len() < n}
-		aggregate(&res[i], itoks[i].Start, itoks[i].End, perItem[i], opt.TopDocs, opt.Context)
+		if err := aggregate(&res[i], itoks[i].Start, itoks[i].End, perItem[i], opt.TopDocs, opt.Context, held); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

@@ -2,13 +2,13 @@ package query
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
 	"slices"
 	"sync"
-
-	"golang.org/x/sync/errgroup"
+	"sync/atomic"
 
 	"github.com/contam-dev/contam/index"
 	"github.com/contam-dev/contam/index/text"
@@ -20,7 +20,7 @@ type Options struct {
 	Rule    Rule
 	TopDocs int // documents shown per item
 	Context int // runes of document context on each side of a match
-	Workers int // items checked at once; default GOMAXPROCS
+	Workers int // goroutines of each phase of a check (see batch.go); default GOMAXPROCS
 
 	Standards []string       // named standards to judge by (see StandardNames)
 	Std       StandardParams // their parameters
@@ -28,6 +28,12 @@ type Options struct {
 	NearDup       bool    // align items against candidate document windows
 	NearThreshold float64 // similarity at which an item is a near-duplicate
 	NearDocs      int     // candidate documents aligned per item
+
+	// Memory bounds what a check holds (default DefaultMemory): the batch
+	// of items verified together (see batch.go) and the document cache.
+	// The index's own caches (Pebble's block cache, the doc store's
+	// decompressed blocks) are not counted.
+	Memory int64
 }
 
 // Defaults for Options.
@@ -37,6 +43,7 @@ const (
 	DefaultMinCovered  = 10
 	DefaultTopDocs     = 3
 	DefaultContext     = 200
+	DefaultMemory      = 1 << 30
 )
 
 func (o *Options) defaults() {
@@ -65,6 +72,9 @@ func (o *Options) defaults() {
 	if o.NearDocs <= 0 {
 		o.NearDocs = DefaultNearDocs
 	}
+	if o.Memory <= 0 {
+		o.Memory = DefaultMemory
+	}
 }
 
 // Checker checks items against an opened index. It is safe for concurrent use.
@@ -74,7 +84,8 @@ type Checker struct {
 	p     index.Params
 	opt   Options
 	cache *docCache
-	bench *benchContext // set by Check when standards are asked for
+
+	docReads atomic.Int64 // documents read from the doc store (tests: phase 2 reads each once a batch)
 }
 
 // NewChecker prepares a checker; the normalizer, n and seed come from the
@@ -85,7 +96,7 @@ func NewChecker(ix *index.Index, opt Options) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", ix.Dir, err)
 	}
-	c := &Checker{ix: ix, norm: norm, p: ix.Manifest.Params, opt: opt, cache: newDocCache(256 << 20)}
+	c := &Checker{ix: ix, norm: norm, p: ix.Manifest.Params, opt: opt, cache: newDocCache(opt.Memory / cacheShare)}
 	if err := c.checkStandards(); err != nil {
 		return nil, err
 	}
@@ -95,41 +106,71 @@ func NewChecker(ix *index.Index, opt Options) (*Checker, error) {
 // Options returns the effective options.
 func (c *Checker) Options() Options { return c.opt }
 
-// Check checks every item and returns results in item order.
+// Check checks every item and returns results in item order. Items are
+// checked in batches bounded by Options.Memory, in the three phases
+// described in batch.go.
 func (c *Checker) Check(ctx context.Context, items []item.Item) ([]Result, error) {
+	var bc *benchContext
 	if len(c.opt.Standards) > 0 {
-		c.bench = c.prepare(items)
+		bc = c.prepare(items)
 	}
+	return c.check(ctx, items, bc)
+}
+
+// CheckOne checks a single item: a batch of one (gpt3, if asked for, with N
+// from this item alone).
+func (c *Checker) CheckOne(it item.Item) (Result, error) {
+	var bc *benchContext
+	if len(c.opt.Standards) > 0 {
+		bc = c.prepare([]item.Item{it})
+	}
+	rs, err := c.check(context.Background(), []item.Item{it}, bc)
+	if err != nil {
+		return Result{}, err
+	}
+	return rs[0], nil
+}
+
+func (c *Checker) check(ctx context.Context, items []item.Item, bc *benchContext) ([]Result, error) {
 	res := make([]Result, len(items))
-	if c.opt.Workers == 1 {
-		for i := range items {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			r, err := c.CheckOne(items[i])
-			if err != nil {
-				return nil, err
-			}
-			res[i] = r
+	for start := 0; start < len(items); {
+		batch, err := c.lookup(ctx, items[start:]) // phase 1
+		if err != nil {
+			return nil, err
 		}
-		return res, nil
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.opt.Workers)
-	for i := range items {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			r, err := c.CheckOne(items[i])
-			res[i] = r
+		if err := c.verifyBatch(ctx, batch); err != nil { // phase 2
+			return nil, err
+		}
+		_, err = forEach(ctx, c.opt.Workers, len(batch), nil, func(i int) error { // phase 3
+			var err error
+			res[start+i], err = c.result(items[start+i], batch[i], bc)
+			batch[i] = nil // its matches are no longer needed
 			return err
 		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+		start += len(batch)
 	}
 	return res, nil
+}
+
+// result is phase 3 for one item: its verified matches become the Result.
+func (c *Checker) result(it item.Item, b *batchItem, bc *benchContext) (Result, error) {
+	toks := &b.toks
+	r := Result{ID: it.ID, Index: it.Index, Tokens: toks.Len(), Rule: c.opt.Rule, TooShort: toks.Len() < c.p.N}
+	if c.opt.NearDup {
+		nd, err := c.nearDup(it.Text, toks, b.docs) // before aggregate sorts each document's matches
+		if err != nil {
+			return r, err
+		}
+		r.NearDup = nd
+	}
+	if err := aggregate(&r, toks.Start, toks.End, b.docs, c.opt.TopDocs, c.opt.Context, c.docOf); err != nil {
+		return r, err
+	}
+	c.judge(&r, it, toks, b.docs, bc) // after aggregate: lmeval reads the longest span
+	return r, nil
 }
 
 type docKey struct {
@@ -137,85 +178,16 @@ type docKey struct {
 	doc   uint32
 }
 
-type anchor struct{ i, p int }
-
-// CheckOne checks a single item.
-func (c *Checker) CheckOne(it item.Item) (Result, error) {
-	var toks text.Tokens
-	c.norm.Tokenize(&toks, []byte(it.Text))
-	r := Result{ID: it.ID, Index: it.Index, Tokens: toks.Len(), Rule: c.opt.Rule, TooShort: toks.Len() < c.p.N}
-	docs, err := c.matches(&toks)
-	if err != nil {
-		return r, err
+func cmpDocKey(a, b docKey) int {
+	if a.shard != b.shard {
+		return a.shard - b.shard
 	}
-	if c.opt.NearDup {
-		r.NearDup = c.nearDup(it.Text, &toks, docs) // before aggregate reorders docs
-	}
-	aggregate(&r, toks.Start, toks.End, docs, c.opt.TopDocs, c.opt.Context)
-	c.judge(&r, it, &toks, docs) // after aggregate: lmeval reads the longest span
-	return r, nil
+	return cmp.Compare(a.doc, b.doc)
 }
 
-// matches finds every corpus document sharing at least one n-gram with the
-// tokens, and in each the verified maximal matches. Documents come in
-// (shard, doc) order; all postings are read, so the set is exact.
-func (c *Checker) matches(toks *text.Tokens) ([]*docMatches, error) {
-	n := c.p.N
-	if toks.Len() < n {
-		return nil, nil
-	}
-	hashes := text.NGramHashes(nil, toks, n, c.p.Seed)
-	// One lookup per distinct n-gram; an n-gram repeated in the item
-	// anchors every position it occurs at.
-	positions := make(map[uint64][]int, len(hashes))
-	var order []uint64
-	for i, h := range hashes {
-		if _, ok := positions[h]; !ok {
-			order = append(order, h)
-		}
-		positions[h] = append(positions[h], i)
-	}
-	anchors := map[docKey][]anchor{}
-	var ps []index.Posting
-	for si, sh := range c.ix.Shards {
-		for _, h := range order {
-			var err error
-			ps, err = sh.Postings(h, ps[:0])
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range ps {
-				k := docKey{si, p.Doc}
-				for _, i := range positions[h] {
-					anchors[k] = append(anchors[k], anchor{i, int(p.Pos)})
-				}
-			}
-		}
-	}
-	keys := make([]docKey, 0, len(anchors))
-	for k := range anchors {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b docKey) int {
-		if a.shard != b.shard {
-			return a.shard - b.shard
-		}
-		return int(a.doc) - int(b.doc)
-	})
-	var docs []*docMatches
-	for _, k := range keys {
-		dt, err := c.docTokens(k)
-		if err != nil {
-			return nil, err
-		}
-		ms := verify(toks, &dt.toks, anchors[k], n)
-		if len(ms) == 0 {
-			continue // every anchor was a hash collision
-		}
-		docs = append(docs, &docMatches{hit: dt.hit, text: dt.text, starts: dt.toks.Start, ends: dt.toks.End, matches: ms, toks: &dt.toks})
-	}
-	return docs, nil
-}
+// anchor is an n-gram the item shares with a document: its positions in
+// both (32 bits each: a batch holds many).
+type anchor struct{ i, p uint32 }
 
 // verify checks each anchor token by token against the document and extends
 // it to a maximal match. Anchors on the same diagonal (doc pos − item pos)
@@ -223,24 +195,25 @@ func (c *Checker) matches(toks *text.Tokens) ([]*docMatches, error) {
 // reported once.
 func verify(item, doc *text.Tokens, as []anchor, n int) []match {
 	slices.SortFunc(as, func(a, b anchor) int {
-		if da, db := a.p-a.i, b.p-b.i; da != db {
+		if da, db := int(a.p)-int(a.i), int(b.p)-int(b.i); da != db {
 			return da - db
 		}
-		return a.i - b.i
+		return int(a.i) - int(b.i)
 	})
 	var out []match
 	lastDiag, lastEnd := 0, -1
-	for _, a := range as {
-		diag := a.p - a.i
-		if diag == lastDiag && a.i < lastEnd {
+	for _, an := range as {
+		ai, ap := int(an.i), int(an.p)
+		diag := ap - ai
+		if diag == lastDiag && ai < lastEnd {
 			continue
 		}
-		if a.i+n > item.Len() || a.p+n > doc.Len() {
+		if ai+n > item.Len() || ap+n > doc.Len() {
 			continue
 		}
 		ok := true
 		for k := 0; k < n; k++ {
-			if !bytes.Equal(item.Norm(a.i+k), doc.Norm(a.p+k)) {
+			if !bytes.Equal(item.Norm(ai+k), doc.Norm(ap+k)) {
 				ok = false
 				break
 			}
@@ -248,17 +221,17 @@ func verify(item, doc *text.Tokens, as []anchor, n int) []match {
 		if !ok {
 			continue
 		}
-		s, d := a.i, a.p
+		s, d := ai, ap
 		for s > 0 && d > 0 && bytes.Equal(item.Norm(s-1), doc.Norm(d-1)) {
 			s--
 			d--
 		}
-		e, f := a.i+n, a.p+n
+		e, f := ai+n, ap+n
 		for e < item.Len() && f < doc.Len() && bytes.Equal(item.Norm(e), doc.Norm(f)) {
 			e++
 			f++
 		}
-		out = append(out, match{itemStart: s, itemEnd: e, docStart: d, docEnd: f})
+		out = append(out, match{itemStart: s, itemEnd: e, docStart: d, docEnd: f, byteStart: doc.Start[d], byteEnd: doc.End[f-1]})
 		lastDiag, lastEnd = diag, e
 	}
 	return out
@@ -271,35 +244,55 @@ type docTok struct {
 	toks text.Tokens
 }
 
+// loadDoc reads document k and tokenizes it into dt, reusing dt's token
+// storage.
+func (c *Checker) loadDoc(k docKey, dt *docTok) error {
+	sh := c.ix.Shards[k.shard]
+	d, err := sh.Doc(k.doc)
+	if err != nil {
+		return err
+	}
+	c.docReads.Add(1)
+	dt.hit = DocHit{ID: d.ID, Source: sh.InputPath(d.Input), Line: d.Line, Offset: d.Offset, Meta: d.Meta}
+	dt.text = d.Text
+	dt.toks.Reset()
+	c.norm.Tokenize(&dt.toks, d.Text)
+	return nil
+}
+
+// docTokens returns document k, tokenized, through the document cache.
 func (c *Checker) docTokens(k docKey) (*docTok, error) {
 	if dt := c.cache.get(k); dt != nil {
 		return dt, nil
 	}
-	sh := c.ix.Shards[k.shard]
-	d, err := sh.Doc(k.doc)
-	if err != nil {
+	dt := &docTok{}
+	if err := c.loadDoc(k, dt); err != nil {
 		return nil, err
 	}
-	dt := &docTok{
-		hit:  DocHit{ID: d.ID, Source: sh.InputPath(d.Input), Line: d.Line, Offset: d.Offset, Meta: d.Meta},
-		text: d.Text,
-	}
-	c.norm.Tokenize(&dt.toks, d.Text)
 	c.cache.put(k, dt)
 	return dt, nil
 }
 
-// docCache keeps recently tokenized documents, bounded by their text size:
-// items of one benchmark often hit the same documents.
+// docOf fetches a document to show a match in it.
+func (c *Checker) docOf(d *docMatches) (*docTok, error) { return c.docTokens(d.key) }
+
+// docCache keeps recently fetched documents, bounded by their estimated
+// size: items of one benchmark often show the same documents, and a trace
+// or a single check shows documents it has just verified.
 type docCache struct {
 	mu    sync.Mutex
-	max   int
-	size  int
+	max   int64
+	size  int64
 	m     map[docKey]*docTok
 	order []docKey // FIFO eviction is enough here
 }
 
-func newDocCache(max int) *docCache { return &docCache{max: max, m: map[docKey]*docTok{}} }
+func newDocCache(max int64) *docCache { return &docCache{max: max, m: map[docKey]*docTok{}} }
+
+// size estimates the memory of a tokenized document: its text, each token's
+// start, end and normalized-form end (8 bytes each), and the normalized
+// forms (about the text's size).
+func (dt *docTok) size() int64 { return 2*int64(len(dt.text)) + 24*int64(dt.toks.Len()) + 128 }
 
 func (c *docCache) get(k docKey) *docTok {
 	c.mu.Lock()
@@ -313,12 +306,15 @@ func (c *docCache) put(k docKey, dt *docTok) {
 	if _, ok := c.m[k]; ok {
 		return
 	}
-	sz := len(dt.text)*3 + 64
+	sz := dt.size()
 	for c.size+sz > c.max && len(c.order) > 0 {
 		old := c.order[0]
 		c.order = c.order[1:]
-		c.size -= len(c.m[old].text)*3 + 64
+		c.size -= c.m[old].size()
 		delete(c.m, old)
+	}
+	if sz > c.max {
+		return // larger than the whole cache
 	}
 	c.m[k] = dt
 	c.order = append(c.order, k)

@@ -103,14 +103,11 @@ func coverCounts(docs []*docMatches, T, l int) []int {
 	return cnt
 }
 
-// judge fills r.Standards for the requested standards.
-func (c *Checker) judge(r *Result, it item.Item, toks *text.Tokens, docs []*docMatches) {
+// judge fills r.Standards for the requested standards; bc is the
+// benchmark's context (Checker.prepare).
+func (c *Checker) judge(r *Result, it item.Item, toks *text.Tokens, docs []*docMatches, bc *benchContext) {
 	if len(c.opt.Standards) == 0 {
 		return
-	}
-	bc := c.bench
-	if bc == nil {
-		bc = c.prepare([]item.Item{it})
 	}
 	p := c.opt.Std
 	T := toks.Len()
@@ -186,7 +183,7 @@ func (c *Checker) judge(r *Result, it item.Item, toks *text.Tokens, docs []*docM
 			v.Value = float64(r.LongestSpan)
 			v.Dirty = r.LongestSpan >= n
 		case "gpt4":
-			v = judgeGPT4(it, docs, p)
+			v = judgeGPT4(gpt4Samples(it, p), docs, p)
 		}
 		r.Standards[s] = v
 	}
@@ -267,15 +264,10 @@ func gpt4Strip(s []byte) []rune {
 	return out
 }
 
-// judgeGPT4 samples GPT4Samples substrings of GPT4Len characters from the
-// stripped item (the whole item if shorter) with a seed derived from the
-// standard's seed and the item id, and looks for each in the stripped text
-// of every document that shares a verified n-gram with the item. A
-// substring whose document copy shares no n-gram with the item (word
-// boundaries that differ, fewer than n words) is not found: a character
-// index would be needed for that.
-func judgeGPT4(it item.Item, docs []*docMatches, p StandardParams) Verdict {
-	v := Verdict{Detail: fmt.Sprintf("%d random %d-character substrings (letters and digits only), seed %d; value = substrings found", p.GPT4Samples, p.GPT4Len, p.GPT4Seed)}
+// gpt4Samples samples GPT4Samples substrings of GPT4Len characters from
+// the stripped item (the whole item if shorter) with a seed derived from
+// the standard's seed and the item id.
+func gpt4Samples(it item.Item, p StandardParams) []string {
 	st := gpt4Strip([]byte(it.Text))
 	var subs []string
 	if len(st) <= p.GPT4Len {
@@ -289,22 +281,28 @@ func judgeGPT4(it item.Item, docs []*docMatches, p StandardParams) Verdict {
 			subs = append(subs, string(st[a:a+p.GPT4Len]))
 		}
 	}
+	return subs
+}
+
+// judgeGPT4 looks for each of the item's gpt4Samples in the stripped text
+// of every document that shares a verified n-gram with the item; the
+// search is done while the document is at hand (verifyBatch) and recorded
+// in docMatches.gpt4. A substring whose document copy shares no n-gram
+// with the item (word boundaries that differ, fewer than n words) is not
+// found: a character index would be needed for that.
+func judgeGPT4(subs []string, docs []*docMatches, p StandardParams) Verdict {
+	v := Verdict{Detail: fmt.Sprintf("%d random %d-character substrings (letters and digits only), seed %d; value = substrings found", p.GPT4Samples, p.GPT4Len, p.GPT4Seed)}
 	if len(subs) == 0 {
 		v.TooShort = true
 		return v
 	}
-	stripped := make([]string, len(docs))
-	for i, d := range docs {
-		stripped[i] = string(gpt4Strip(d.text))
-	}
-	for _, s := range subs {
-		for _, d := range stripped {
-			if strings.Contains(d, s) {
-				v.Value++
-				break
-			}
+	found := make([]bool, len(subs))
+	for _, d := range docs {
+		for _, s := range d.gpt4 {
+			found[s] = true
 		}
 	}
+	v.Value = float64(countTrue(found))
 	v.Dirty = v.Value > 0
 	return v
 }

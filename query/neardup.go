@@ -41,11 +41,12 @@ type NearDup struct {
 // nearDup aligns the item against a window of each candidate document —
 // the documents sharing the most verified tokens with it — centred on the
 // document's longest verified match and reaching half the item's length
-// beyond it on each side, and keeps the best alignment.
-func (c *Checker) nearDup(src string, item *text.Tokens, docs []*docMatches) *NearDup {
+// beyond it on each side, and keeps the best alignment. Only these
+// candidates are fetched and tokenized again.
+func (c *Checker) nearDup(src string, item *text.Tokens, docs []*docMatches) (*NearDup, error) {
 	m := item.Len()
 	if m == 0 || len(docs) == 0 {
-		return nil
+		return nil, nil
 	}
 	type cand struct {
 		d       *docMatches
@@ -54,9 +55,6 @@ func (c *Checker) nearDup(src string, item *text.Tokens, docs []*docMatches) *Ne
 	}
 	var cs []cand
 	for _, d := range docs {
-		if d.toks == nil {
-			continue
-		}
 		cov := make([]bool, m)
 		best := d.matches[0]
 		for _, mt := range d.matches {
@@ -73,7 +71,7 @@ func (c *Checker) nearDup(src string, item *text.Tokens, docs []*docMatches) *Ne
 		if cs[i].matched != cs[j].matched {
 			return cs[i].matched > cs[j].matched
 		}
-		return lessHit(&cs[i].d.hit, &cs[j].d.hit)
+		return lessID(cs[i].d.id, cs[j].d.id)
 	})
 	var out *NearDup
 	itemToks := make([][]byte, m)
@@ -84,7 +82,10 @@ func (c *Checker) nearDup(src string, item *text.Tokens, docs []*docMatches) *Ne
 		if k >= c.opt.NearDocs {
 			break
 		}
-		dt := cd.d.toks
+		dt, err := c.docTokens(cd.d.key)
+		if err != nil {
+			return nil, err
+		}
 		if cd.best.itemStart == 0 && cd.best.itemEnd == m {
 			// The whole item is one verified match: the alignment is
 			// all matches, no need to fill the matrix.
@@ -92,42 +93,41 @@ func (c *Checker) nearDup(src string, item *text.Tokens, docs []*docMatches) *Ne
 			for i := range al.Ops {
 				al.Ops[i] = EditOp{Op: "=", Item: string(itemToks[i]), Doc: string(itemToks[i])}
 			}
-			out = c.nearResult(src, item, cd.d, al, 0)
+			out = c.nearResult(src, item, cd.d, dt, al, 0)
 			break
 		}
 		origin := cd.best.docStart - cd.best.itemStart // where item token 0 would sit
 		lo := max(origin-m/2, 0)
-		hi := min(origin+m+m/2, dt.Len())
+		hi := min(origin+m+m/2, dt.toks.Len())
 		if lo >= hi {
 			continue
 		}
 		win := make([][]byte, hi-lo)
 		for i := range win {
-			win[i] = dt.Norm(lo + i)
+			win[i] = dt.toks.Norm(lo + i)
 		}
 		al := Align(itemToks, win)
 		if al.Matched == 0 || (out != nil && al.Similarity <= out.Similarity) {
 			continue
 		}
-		out = c.nearResult(src, item, cd.d, al, lo)
+		out = c.nearResult(src, item, cd.d, dt, al, lo)
 	}
-	return out
+	return out, nil
 }
 
-// nearResult describes alignment al of the item with the window of d that
-// starts at document token lo.
-func (c *Checker) nearResult(src string, item *text.Tokens, d *docMatches, al Alignment, lo int) *NearDup {
-	dt := d.toks
-	nd := &NearDup{Threshold: c.opt.NearThreshold, Alignment: al, Doc: d.hit}
+// nearResult describes alignment al of the item with the window of d
+// (document dt) that starts at document token lo.
+func (c *Checker) nearResult(src string, item *text.Tokens, d *docMatches, dt *docTok, al Alignment, lo int) *NearDup {
+	nd := &NearDup{Threshold: c.opt.NearThreshold, Alignment: al, Doc: dt.hit}
 	nd.Local = float64(al.Matched) / float64(al.ItemEnd-al.ItemStart)
 	nd.NearDuplicate = (al.Matched >= DefaultNearMinTokens && (al.Similarity >= c.opt.NearThreshold || nd.Local >= DefaultNearLocal)) ||
 		(al.OnlyNumbers && al.Matched >= DefaultNearRenumbered)
 	nd.DocStart, nd.DocEnd = lo+al.DocStart, lo+al.DocEnd // window → document token positions
 	nd.ItemByteFrom, nd.ItemByteTo = item.Start[al.ItemStart], item.End[al.ItemEnd-1]
 	nd.ItemText = src[nd.ItemByteFrom:nd.ItemByteTo]
-	ds, de := dt.Start[nd.DocStart], dt.End[nd.DocEnd-1]
+	ds, de := dt.toks.Start[nd.DocStart], dt.toks.End[nd.DocEnd-1]
 	nd.Doc.Match = Match{ItemTokStart: al.ItemStart, ItemTokEnd: al.ItemEnd, DocByteStart: ds, DocByteEnd: de}
-	nd.Doc.Match.Before, nd.Doc.Match.Text, nd.Doc.Match.After = snippet(d.text, ds, de, c.opt.Context)
+	nd.Doc.Match.Before, nd.Doc.Match.Text, nd.Doc.Match.After = snippet(dt.text, ds, de, c.opt.Context)
 	ms := append([]match(nil), d.matches...)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].itemStart < ms[j].itemStart })
 	for _, m := range ms {

@@ -7,8 +7,6 @@ package query
 
 import (
 	"sort"
-
-	"github.com/contam-dev/contam/index/text"
 )
 
 // Rule is the verdict rule and its thresholds; reported with every result.
@@ -76,26 +74,54 @@ type Match struct {
 }
 
 // match is one verified maximal match between an item and a document, in
-// token coordinates.
+// token coordinates, with the document bytes of its tokens: results show
+// matches without the document's tokens, which are not kept.
 type match struct {
 	itemStart, itemEnd int
 	docStart, docEnd   int
+	byteStart, byteEnd int // document bytes of tokens docStart … docEnd−1
 }
 
-// docMatches are the verified matches of one document, with what is needed
-// to show them.
+// docMatches are the verified matches of one item in one document. They are
+// all that is kept of a document between verifying it and building the
+// item's result (a check holds one per item and document), so the document
+// is fetched again, by key, only when a result shows it.
 type docMatches struct {
-	hit     DocHit // identity fields filled
-	text    []byte
-	starts  []int // byte start of each doc token
-	ends    []int
+	key     docKey // where the index stores the document
+	id      docID
 	matches []match
-	toks    *text.Tokens // the document's tokens, where the index path has them (near-duplicates)
+	gpt4    []int   // the gpt4 standard's substrings (indices) found in the document
+	doc     *docTok // the document, where the caller holds it anyway (Brute); nil: fetch by key
 }
+
+// docID is what orders documents (lessID); the rest of a DocHit is read
+// when the document is shown.
+type docID struct {
+	ID, Source string
+	Offset     int64
+}
+
+// lessID orders documents by content-derived keys, never by shard, so
+// answers do not depend on how the index was sharded.
+func lessID(a, b docID) bool {
+	if a.ID != b.ID {
+		return a.ID < b.ID
+	}
+	if a.Source != b.Source {
+		return a.Source < b.Source
+	}
+	return a.Offset < b.Offset
+}
+
+func (h *DocHit) docID() docID { return docID{h.ID, h.Source, h.Offset} }
+
+// docFetch returns a document to show a match in it.
+type docFetch func(*docMatches) (*docTok, error)
 
 // aggregate turns verified matches into a Result. It is shared by the
 // indexed path and the brute-force oracle; both feed it maximal matches.
-func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDocs, context int) {
+// Only the topDocs documents shown are asked of fetch.
+func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDocs, context int, fetch docFetch) error {
 	n := r.Tokens
 	covered := make([]bool, n)
 	for _, d := range docs {
@@ -145,7 +171,15 @@ func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDoc
 	})
 	// Documents: longest span first, then most item tokens covered, then a
 	// content-derived order so results do not depend on sharding.
-	for _, d := range docs {
+	type ranked struct {
+		d   *docMatches
+		hit DocHit // the ordering keys and the document's match
+	}
+	rk := make([]ranked, len(docs))
+	for i, d := range docs {
+		h := &rk[i].hit
+		rk[i].d = d
+		h.ID, h.Source, h.Offset = d.id.ID, d.id.Source, d.id.Offset
 		cov := make([]bool, n)
 		best := d.matches[0]
 		for _, m := range d.matches {
@@ -156,45 +190,41 @@ func aggregate(r *Result, itemStarts, itemEnds []int, docs []*docMatches, topDoc
 				best = m
 			}
 		}
-		for _, v := range cov {
-			if v {
-				d.hit.MatchedTokens++
-			}
-		}
-		d.hit.LongestSpan = best.itemEnd - best.itemStart
-		d.hit.Match = Match{
+		h.MatchedTokens = countTrue(cov)
+		h.LongestSpan = best.itemEnd - best.itemStart
+		h.Match = Match{
 			ItemTokStart: best.itemStart, ItemTokEnd: best.itemEnd,
-			DocByteStart: d.starts[best.docStart], DocByteEnd: d.ends[best.docEnd-1],
+			DocByteStart: best.byteStart, DocByteEnd: best.byteEnd,
 		}
 	}
-	sort.Slice(docs, func(i, j int) bool {
-		a, b := &docs[i].hit, &docs[j].hit
+	sort.Slice(rk, func(i, j int) bool {
+		a, b := &rk[i].hit, &rk[j].hit
 		if a.LongestSpan != b.LongestSpan {
 			return a.LongestSpan > b.LongestSpan
 		}
 		if a.MatchedTokens != b.MatchedTokens {
 			return a.MatchedTokens > b.MatchedTokens
 		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		if a.Source != b.Source {
-			return a.Source < b.Source
-		}
-		return a.Offset < b.Offset
+		return lessID(a.docID(), b.docID())
 	})
 	r.Docs = []DocHit{}
-	for i, d := range docs {
+	for i, x := range rk {
 		if i >= topDocs {
 			break
 		}
-		h := d.hit
-		h.Match.Before, h.Match.Text, h.Match.After = snippet(d.text, h.Match.DocByteStart, h.Match.DocByteEnd, context)
+		dt, err := fetch(x.d)
+		if err != nil {
+			return err
+		}
+		h := dt.hit // all of the identity: line and metadata too
+		h.LongestSpan, h.MatchedTokens, h.Match = x.hit.LongestSpan, x.hit.MatchedTokens, x.hit.Match
+		h.Match.Before, h.Match.Text, h.Match.After = snippet(dt.text, h.Match.DocByteStart, h.Match.DocByteEnd, context)
 		r.Docs = append(r.Docs, h)
 	}
 	// The absolute floor keeps a short item (a one-line question with four
 	// options) from being judged by one shared option list alone.
 	r.Contaminated = r.LongestSpan >= r.Rule.MinSpan || (n > 0 && r.Coverage >= r.Rule.MinCoverage && r.Covered >= min(r.Rule.MinCovered, n))
+	return nil
 }
 
 // snippet returns text[s:e] with up to ctx runes of context on each side.

@@ -66,7 +66,10 @@ func (c *Checker) Trace(id, out string, opt TraceOptions) (TraceResult, error) {
 	if err != nil {
 		return r, err
 	}
-	r.Spans, r.Hidden, r.NDocs = traceSpans(out, &toks, docs, opt, c.ix.Manifest.Counts.Docs)
+	r.Spans, r.Hidden, r.NDocs, err = traceSpans(out, &toks, docs, opt, c.ix.Manifest.Counts.Docs, c.docTokens)
+	if err != nil {
+		return r, err
+	}
 	summarizeTrace(&r)
 	return r, nil
 }
@@ -89,21 +92,22 @@ func summarizeTrace(r *TraceResult) {
 // spans: a document's maximal match is a maximal span unless another
 // document's match strictly contains it. It also returns the number of
 // spans hidden by MaxDocFreq and of distinct documents holding a shown span.
-func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOptions, totalDocs int64) ([]TraceSpan, int, int) {
+// The documents shown are fetched with doc.
+func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOptions, totalDocs int64, doc func(docKey) (*docTok, error)) ([]TraceSpan, int, int, error) {
 	spans := []TraceSpan{}
 	hidden := 0
 	holders := map[*docMatches]bool{}
 	for _, v := range maximalIntervals(docs, opt.MinSpan) {
 		type holder struct {
-			hit DocHit
-			d   *docMatches
-			m   match
+			id docID
+			d  *docMatches
+			m  match
 		}
 		var hs []holder
 		for _, d := range docs {
 			for _, m := range d.matches {
 				if m.itemStart <= v.a && v.b <= m.itemEnd {
-					hs = append(hs, holder{d.hit, d, m})
+					hs = append(hs, holder{d.id, d, m})
 					break
 				}
 			}
@@ -121,7 +125,7 @@ func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOpti
 		for _, h := range hs {
 			holders[h.d] = true
 		}
-		sort.Slice(hs, func(i, j int) bool { return lessHit(&hs[i].hit, &hs[j].hit) })
+		sort.Slice(hs, func(i, j int) bool { return lessID(hs[i].id, hs[j].id) })
 		s.TopDocs = []DocHit{}
 		for i, h := range hs {
 			if i >= opt.TopDocs {
@@ -130,11 +134,15 @@ func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOpti
 			// The span's own occurrence inside the document's match.
 			ds := h.m.docStart + (v.a - h.m.itemStart)
 			de := ds + s.Len
-			hit := h.hit
+			dt, err := doc(h.d.key)
+			if err != nil {
+				return nil, 0, 0, err
+			}
+			hit := dt.hit
 			hit.LongestSpan = h.m.itemEnd - h.m.itemStart
 			hit.MatchedTokens = s.Len
-			hit.Match = Match{ItemTokStart: v.a, ItemTokEnd: v.b, DocByteStart: h.d.starts[ds], DocByteEnd: h.d.ends[de-1]}
-			hit.Match.Before, hit.Match.Text, hit.Match.After = snippet(h.d.text, hit.Match.DocByteStart, hit.Match.DocByteEnd, opt.Context)
+			hit.Match = Match{ItemTokStart: v.a, ItemTokEnd: v.b, DocByteStart: dt.toks.Start[ds], DocByteEnd: dt.toks.End[de-1]}
+			hit.Match.Before, hit.Match.Text, hit.Match.After = snippet(dt.text, hit.Match.DocByteStart, hit.Match.DocByteEnd, opt.Context)
 			s.TopDocs = append(s.TopDocs, hit)
 		}
 		spans = append(spans, s)
@@ -146,20 +154,11 @@ func traceSpans(out string, toks *text.Tokens, docs []*docMatches, opt TraceOpti
 		}
 		return a.TokStart < b.TokStart
 	})
-	return spans, hidden, len(holders)
+	return spans, hidden, len(holders), nil
 }
 
-// lessHit orders documents by content-derived keys, never by shard, so
-// answers do not depend on how the index was sharded.
-func lessHit(a, b *DocHit) bool {
-	if a.ID != b.ID {
-		return a.ID < b.ID
-	}
-	if a.Source != b.Source {
-		return a.Source < b.Source
-	}
-	return a.Offset < b.Offset
-}
+// lessHit is lessID of two hits.
+func lessHit(a, b *DocHit) bool { return lessID(a.docID(), b.docID()) }
 
 // PhraseResult answers count and find for one phrase.
 type PhraseResult struct {

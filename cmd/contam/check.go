@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ func newCheckCmd() *cobra.Command {
 		fields                        []string
 		splitOut                      string
 		sketchPath                    string
+		mem                           = byteSize(query.DefaultMemory)
 	)
 	cmd := &cobra.Command{
 		Use:   "check --index DIR --bench FILE [flags]",
@@ -84,12 +86,24 @@ or input errors, 2 on usage errors.`,
 			if !validFormat(format) {
 				return usagef("check: unknown --format %q (want table, jsonl, markdown or html)", format)
 			}
+			if mem <= 0 {
+				return usagef("check: --memory must be positive")
+			}
 			iopt.Fields = splitFields(fields)
 			bf, err := item.LoadFile(bench, iopt)
 			if err != nil {
 				return err
 			}
 			items := bf.Items
+			qopt.Memory = int64(mem)
+			// Pebble's block cache lives outside the Go heap: an eighth of
+			// the budget, at most its default. The Go heap gets a soft limit
+			// at the rest, which keeps garbage from doubling it (GOGC) when
+			// a batch is near its share.
+			pebbleCache := min(64<<20, int64(mem)/8)
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(int64(mem) - pebbleCache)
+			}
 			start := time.Now()
 			var (
 				rs  []query.Result
@@ -106,7 +120,7 @@ or input errors, 2 on usage errors.`,
 				}
 				hdr.Index, hdr.N, hdr.Normalize = "brute-force scan", bruteN, bruteNorm
 			} else {
-				ix, err := index.Open(ixDir, index.OpenOptions{NoBloom: noBloom})
+				ix, err := index.Open(ixDir, index.OpenOptions{NoBloom: noBloom, CacheSize: pebbleCache})
 				if err != nil {
 					return err
 				}
@@ -172,6 +186,7 @@ or input errors, 2 on usage errors.`,
 	f.IntVar(&qopt.TopDocs, "top-docs", query.DefaultTopDocs, "documents shown per item")
 	f.IntVar(&qopt.Context, "context", query.DefaultContext, "characters of document context shown on each side of a match")
 	f.IntVar(&qopt.Workers, "workers", 0, "items checked at once (default: number of cores)")
+	f.Var(&mem, "memory", "memory budget of the check: items are verified in batches whose anchors and matches fit in it; it also sizes the document and Pebble caches and the Go heap limit; the doc store's block cache (256 blocks a shard: 16 MiB with 64 KiB blocks) comes on top")
 	f.StringArrayVar(&qopt.Standards, "standard", nil, "also judge by a named standard (repeatable): "+strings.Join(query.StandardNames, ", ")+"; see docs/standards.md")
 	f.IntVar(&qopt.Std.GPT3N, "gpt3-n", 0, "gpt3: n-gram length (default: 5th percentile of item lengths, clamped to [8, 13])")
 	f.IntVar(&qopt.Std.GPT3MaxDocs, "gpt3-max-docs", 10, "gpt3: ignore n-grams found in more documents than this (-1: the unfiltered variant)")
