@@ -253,7 +253,7 @@ func (c *Checker) loadDoc(k docKey, dt *docTok) error {
 		return err
 	}
 	c.docReads.Add(1)
-	dt.hit = DocHit{ID: d.ID, Source: sh.InputPath(d.Input), Line: d.Line, Offset: d.Offset, Meta: d.Meta}
+	dt.hit = DocHit{ID: d.ID, Source: sh.InputPath(d.Input), Line: d.Line, Offset: d.Offset, Meta: d.Meta, Shard: k.shard, Doc: k.doc}
 	dt.text = d.Text
 	dt.toks.Reset()
 	c.norm.Tokenize(&dt.toks, d.Text)

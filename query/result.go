@@ -59,6 +59,11 @@ type DocHit struct {
 	LongestSpan   int               `json:"longest_span"`
 	MatchedTokens int               `json:"matched_tokens"` // item tokens inside spans shared with this document
 	Match         Match             `json:"match"`          // this document's longest span
+	// Where the index stores the document (shard number, document number
+	// in the shard), for callers that read it again, such as the server's
+	// search_docs; not part of the report. Zero for brute-force results.
+	Shard int    `json:"-"`
+	Doc   uint32 `json:"-"`
 }
 
 // Match shows a span in its document: Text is the document's own bytes for

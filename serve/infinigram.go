@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -475,57 +474,18 @@ func matchAt(toks *text.Tokens, i int, p []string, label []int) bool {
 	return true
 }
 
-// docAt reads the stored document a hit names and returns its position in
-// the index. The shard is the one built from the hit's source file; within
-// a shard documents are numbered in input order and, within an input, in
-// file order (shard.Build reads its inputs one after another), so a binary
-// search on (input, line, offset) finds it. Removed documents (contam
-// remove) cannot be read; the search looks at the next live one instead,
-// which keeps the order it searches monotonic.
+// docAt reads the stored document a hit names (query.DocHit carries its
+// shard and document number) and returns its position in the index, which
+// infini-gram clients see as the document index.
 func (x *served) docAt(h query.DocHit) (int64, *index.Doc, error) {
-	for _, src := range x.sources[h.Source] {
-		sh := x.ix.Shards[src.shard]
-		nd := int(sh.Manifest.Counts.Docs)
-		live := func(i int) (int, *index.Doc, error) {
-			for ; i < nd; i++ {
-				if !sh.Removed(uint32(i)) {
-					d, err := sh.Doc(uint32(i))
-					return i, d, err
-				}
-			}
-			return nd, nil, nil
-		}
-		var err error
-		i := sort.Search(nd, func(i int) bool {
-			_, d, e := live(i)
-			if err == nil {
-				err = e
-			}
-			return err != nil || d == nil || cmpPos(d.Input, d.Line, d.Offset, src.input, h.Line, h.Offset) >= 0
-		})
-		if err != nil {
-			return 0, nil, err
-		}
-		i, d, err := live(i)
-		if err != nil {
-			return 0, nil, err
-		}
-		if d != nil && cmpPos(d.Input, d.Line, d.Offset, src.input, h.Line, h.Offset) == 0 && d.ID == h.ID {
-			return x.base[src.shard] + int64(i), d, nil
-		}
+	if h.Shard < 0 || h.Shard >= len(x.ix.Shards) {
+		return 0, nil, fmt.Errorf("serve: index %s: document %s names shard %d of %d", x.name, h.ID, h.Shard, len(x.ix.Shards))
 	}
-	return 0, nil, fmt.Errorf("serve: index %s: document %s (%s, line %d, byte %d) not found in the document store", x.name, h.ID, h.Source, h.Line, h.Offset)
-}
-
-// cmpPos orders records by input, then line, then offset: file order.
-func cmpPos(in1 int, line1, off1 int64, in2 int, line2, off2 int64) int {
-	if c := cmp.Compare(in1, in2); c != 0 {
-		return c
+	d, err := x.ix.Shards[h.Shard].Doc(h.Doc)
+	if err != nil {
+		return 0, nil, err
 	}
-	if c := cmp.Compare(line1, line2); c != 0 {
-		return c
-	}
-	return cmp.Compare(off1, off2)
+	return x.base[h.Shard] + int64(h.Doc), d, nil
 }
 
 // msSince is the time since t in milliseconds, to the microsecond, as

@@ -116,12 +116,8 @@ type served struct {
 	ch        *query.Checker
 	norm      text.Normalizer
 	diskBytes int64
-	base      []int64             // number of documents in the shards before shard i
-	sources   map[string][]docSrc // input path → where its documents are stored
+	base      []int64 // number of documents in the shards before shard i
 }
-
-// docSrc is an input file of a shard.
-type docSrc struct{ shard, input int }
 
 // Server answers HTTP requests for a set of opened indexes.
 type Server struct {
@@ -172,7 +168,7 @@ func openServed(sp IndexSpec, opt query.Options) (*served, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &served{name: sp.Name, ix: ix, sources: map[string][]docSrc{}}
+	x := &served{name: sp.Name, ix: ix}
 	if x.ch, err = query.NewChecker(ix, opt); err == nil {
 		x.norm, err = text.Lookup(ix.Manifest.Params.Normalizer)
 	}
@@ -181,13 +177,9 @@ func openServed(sp IndexSpec, opt query.Options) (*served, error) {
 		return nil, err
 	}
 	var n int64
-	for si, sh := range ix.Shards {
+	for _, sh := range ix.Shards {
 		x.base = append(x.base, n)
 		n += sh.Manifest.Counts.Docs
-		for ii := range sh.Manifest.Inputs {
-			p := sh.InputPath(ii)
-			x.sources[p] = append(x.sources[p], docSrc{si, ii})
-		}
 	}
 	// Disk size is reported by /v1/indexes and the metrics; it cannot change
 	// while the index is open read-only, so it is measured once.
