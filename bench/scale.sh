@@ -89,7 +89,7 @@ for A in $ANCHORS; do
 		--id-field 'gsm8k/test/{{._index}}' --format jsonl -o "$WORK/contam-scale-check.jsonl"
 	C_WALL=$WALL C_CPU=$CPU C_RSS=$RSS
 	LAT=$("$BIN/latency" -index "$IDX" -bench "$GSM" -n 200)
-	TP=$(echo "$LAT" | awk '/^trace/ { print $4 "\t" $7 }')
+	TP=$(echo "$LAT" | awk '/^trace/ { print $5 "\t" $8 }')
 	CP=$(echo "$LAT" | awk '/^count \(present\)/ { print $5 "\t" $8 }')
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$N" "$A" "$TEXT" "$TOKENS" \
 		"$B_WALL" "$B_CPU" "$B_RSS" "$MEMORY" "$PG" "$DS" "$BL" "$C_WALL" "$C_CPU" "$C_RSS" "$TP" "$CP" >>"$RESULTS"

@@ -7,8 +7,8 @@
 //
 // Trace outputs are benchmark answers (GSM8K's "answer" field: text that
 // the scale corpora contain, so traces find and verify spans); count
-// phrases are 13–24-token runs of those answers (present) and the same
-// runs with two words swapped (mostly absent): 13 tokens is the longest
+// phrases are 13–24-word runs of random stored documents (present) and the
+// same runs with two words swapped (mostly absent): 13 tokens is the
 // span a winnow-6 index of n = 8 guarantees, so counts are exact on both
 // anchor schemes. Each call is timed alone, one at
 // a time, after one warm-up call; the report gives p50/p95/max in ms.
@@ -58,14 +58,25 @@ func run(idx, bench, field string, n int) error {
 	if err != nil {
 		return err
 	}
+	// Count phrases: 13–24-token runs of stored documents, so they occur
+	// (at least once), and the same runs with two words swapped.
 	r := rand.New(rand.NewPCG(1, 2))
 	var present, absent []string
-	for _, t := range texts {
-		w := strings.Fields(t)
-		if len(w) < 13 {
+	for tries := 0; len(present) < n && tries < 20*n; tries++ {
+		sh := ix.Shards[r.IntN(len(ix.Shards))]
+		nd := int(sh.Manifest.Counts.Docs)
+		if nd == 0 {
 			continue
 		}
-		k := min(len(w), 13+r.IntN(12))
+		d, err := sh.Doc(uint32(r.IntN(nd)))
+		if err != nil {
+			continue // a removed document
+		}
+		w := strings.Fields(string(d.Text))
+		if len(w) < 30 {
+			continue
+		}
+		k := 13 + r.IntN(12)
 		a := r.IntN(len(w) - k + 1)
 		p := w[a : a+k]
 		present = append(present, strings.Join(p, " "))

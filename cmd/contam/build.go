@@ -31,8 +31,11 @@ func newBuildCmd() *cobra.Command {
 
 Inputs are files, directories (walked recursively) and globs. Formats: JSON
 Lines (.jsonl, .json, .ndjson; one document per line, text in --text-field)
-and plain text (.txt: one document per file); each may be gzip- or
-zstd-compressed, detected from the file's first bytes.
+and plain text (.txt: one document per file), each may be gzip- or
+zstd-compressed, detected from the file's first bytes; WARC and WET
+(.warc, .warc.gz, .warc.wet.gz: text responses and conversions, target URI
+and date kept as metadata); Parquet (.parquet: the --text-field column,
+other columns named in --meta kept, read one row group at a time).
 
 Files are split into shards by size (so --shards is at most the number of
 files); each shard holds a Pebble database of n-gram postings, a compressed
