@@ -64,7 +64,7 @@ func panel(b *strings.Builder, x0 int, title string, names []string, series map[
 			ymax = math.Max(ymax, math.Max(y(p), p.textGB))
 		}
 	}
-	xmax, ymax = nice(xmax), nice(ymax)
+	xmax, ymax = nice(xmax*0.999), nice(ymax*0.999) // 10.000001 GB of text is a 10 GB run
 	px := func(v float64) float64 { return float64(x0+ml) + v/xmax*float64(w-ml-mr) }
 	py := func(v float64) float64 { return float64(h-mb) - v/ymax*float64(h-mt-mb) }
 	fmt.Fprintf(b, `<text x="%d" y="22" font-size="14" font-weight="bold">%s</text>`+"\n", x0+ml, title)
