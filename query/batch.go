@@ -180,6 +180,9 @@ func (c *Checker) verifyBatch(ctx context.Context, batch []*batchItem) error {
 	_, err := forEach(ctx, c.opt.Workers, nRuns, nil, func(run int) error {
 		var scratch docTok // token storage reused from document to document
 		for j := run * nDocs / nRuns; j < (run+1)*nDocs/nRuns; j++ {
+			if err := ctx.Err(); err != nil {
+				return err // a cancelled request stops between documents
+			}
 			k := pairs[first[j]].key
 			dt := c.cache.get(k)
 			if dt == nil && keep {
@@ -232,13 +235,13 @@ func (c *Checker) verifyBatch(ctx context.Context, batch []*batchItem) error {
 
 // matches returns the documents sharing a verified match with the tokens,
 // in (shard, doc) order: phases 1 and 2 on a batch of one.
-func (c *Checker) matches(toks *text.Tokens) ([]*docMatches, error) {
+func (c *Checker) matches(ctx context.Context, toks *text.Tokens) ([]*docMatches, error) {
 	anchors, err := c.anchors(toks)
 	if err != nil {
 		return nil, err
 	}
 	b := &batchItem{toks: *toks, anchors: anchors}
-	if err := c.verifyBatch(context.Background(), []*batchItem{b}); err != nil {
+	if err := c.verifyBatch(ctx, []*batchItem{b}); err != nil {
 		return nil, err
 	}
 	return b.docs, nil

@@ -2,6 +2,7 @@ package query
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -53,6 +54,12 @@ func SpanScore(length, docs int, totalDocs int64) float64 {
 
 // Trace finds the maximal spans of out shared with the corpus.
 func (c *Checker) Trace(id, out string, opt TraceOptions) (TraceResult, error) {
+	return c.TraceContext(context.Background(), id, out, opt)
+}
+
+// TraceContext is Trace that stops with ctx's error once ctx is done (a
+// server's request deadline), between documents.
+func (c *Checker) TraceContext(ctx context.Context, id, out string, opt TraceOptions) (TraceResult, error) {
 	if opt.MinSpan < c.p.N {
 		opt.MinSpan = c.p.N
 	}
@@ -62,7 +69,7 @@ func (c *Checker) Trace(id, out string, opt TraceOptions) (TraceResult, error) {
 	var toks text.Tokens
 	c.norm.Tokenize(&toks, []byte(out))
 	r := TraceResult{ID: id, Tokens: toks.Len(), Spans: []TraceSpan{}}
-	docs, err := c.matches(&toks)
+	docs, err := c.matches(ctx, &toks)
 	if err != nil {
 		return r, err
 	}
@@ -186,9 +193,15 @@ type PhraseHit struct {
 // holds an anchor at some offset, so the candidates are the postings of
 // every n-gram of the phrase, each shifted back by its offset. Every
 // candidate is verified against the document text.
-func (c *Checker) Phrase(phrase string, offset, limit, context int) (PhraseResult, error) {
-	if offset < 0 || limit < 0 || context < 0 {
-		return PhraseResult{}, fmt.Errorf("query: negative offset, limit or context (%d, %d, %d)", offset, limit, context)
+func (c *Checker) Phrase(phrase string, offset, limit, contextRunes int) (PhraseResult, error) {
+	return c.PhraseContext(context.Background(), phrase, offset, limit, contextRunes)
+}
+
+// PhraseContext is Phrase that stops with ctx's error once ctx is done,
+// between candidate occurrences.
+func (c *Checker) PhraseContext(ctx context.Context, phrase string, offset, limit, contextRunes int) (PhraseResult, error) {
+	if offset < 0 || limit < 0 || contextRunes < 0 {
+		return PhraseResult{}, fmt.Errorf("query: negative offset, limit or context (%d, %d, %d)", offset, limit, contextRunes)
 	}
 	var toks text.Tokens
 	c.norm.Tokenize(&toks, []byte(phrase))
@@ -267,7 +280,12 @@ func (c *Checker) Phrase(phrase string, offset, limit, context int) (PhraseResul
 		}
 		byDoc := map[uint32]*occ{}
 		var order []uint32
-		for _, cd := range cands {
+		for i, cd := range cands {
+			if i&63 == 0 {
+				if err := ctx.Err(); err != nil {
+					return r, err
+				}
+			}
 			doc, start := cd.doc, cd.start
 			if start < 0 {
 				continue
@@ -316,7 +334,7 @@ func (c *Checker) Phrase(phrase string, offset, limit, context int) (PhraseResul
 		h.MatchedTokens = toks.Len()
 		h.LongestSpan = toks.Len()
 		h.Match = Match{ItemTokStart: 0, ItemTokEnd: toks.Len(), DocByteStart: o.d.toks.Start[p], DocByteEnd: o.d.toks.End[p+toks.Len()-1]}
-		h.Match.Before, h.Match.Text, h.Match.After = snippet(o.d.text, h.Match.DocByteStart, h.Match.DocByteEnd, context)
+		h.Match.Before, h.Match.Text, h.Match.After = snippet(o.d.text, h.Match.DocByteStart, h.Match.DocByteEnd, contextRunes)
 		r.Hits = append(r.Hits, PhraseHit{DocHit: h, Occurrences: len(o.pos)})
 	}
 	return r, nil

@@ -137,8 +137,9 @@ func bodyError(err error, max int64) error {
 // answer runs work under the request's deadline and, for heavy work, in a
 // slot of the heavy semaphore, and writes its result. When every slot is
 // taken it answers 429 at once: queueing would only turn overload into
-// timeouts. Work past its deadline keeps its slot until the library returns,
-// so the bound holds for the CPU actually in use, not just for open requests.
+// timeouts. Work past its deadline stops at the library's next context
+// check (between documents) and keeps its slot until then, so the bound
+// holds for the CPU actually in use, not just for open requests.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, ep string, heavy bool, work func(ctx context.Context) (any, error)) {
 	if heavy {
 		select {

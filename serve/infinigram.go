@@ -152,7 +152,7 @@ func (s *Server) infiniGram(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			var n int64
 			if q.simple {
-				pr, err := x.ch.Phrase(q.clauses[0][0], 0, 0, 0)
+				pr, err := x.ch.PhraseContext(ctx, q.clauses[0][0], 0, 0, 0)
 				if err != nil {
 					return nil, err
 				}
@@ -312,7 +312,7 @@ func (x *served) cnfDocs(ctx context.Context, q *cnf) ([]query.DocHit, error) {
 				return nil, err
 			}
 			// Every document: a CNF is decided per document.
-			pr, err := x.ch.Phrase(p, 0, math.MaxInt32, 0)
+			pr, err := x.ch.PhraseContext(ctx, p, 0, math.MaxInt32, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -358,7 +358,7 @@ func (x *served) searchDocs(ctx context.Context, q *cnf, maxnum, disp int) (igSe
 	resp := igSearchResponse{Idxs: []int{}, Documents: []igDocument{}, Tokens: q.tokensJSON(), Index: x.name}
 	var hits []query.DocHit
 	if q.simple {
-		pr, err := x.ch.Phrase(q.clauses[0][0], 0, maxnum, 0)
+		pr, err := x.ch.PhraseContext(ctx, q.clauses[0][0], 0, maxnum, 0)
 		if err != nil {
 			return resp, err
 		}

@@ -47,7 +47,7 @@ func (s *Server) count(w http.ResponseWriter, r *http.Request) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			pr, err := x.ch.Phrase(p, 0, 0, 0)
+			pr, err := x.ch.PhraseContext(ctx, p, 0, 0, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -127,7 +127,7 @@ func (s *Server) find(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, "find", true, func(ctx context.Context) (any, error) {
-		pr, err := x.ch.Phrase(req.Phrase, req.Offset, limit, ctxRunes)
+		pr, err := x.ch.PhraseContext(ctx, req.Phrase, req.Offset, limit, ctxRunes)
 		if err != nil {
 			return nil, err
 		}
@@ -232,7 +232,7 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 		req.ID = "output"
 	}
 	s.answer(w, r, "trace", true, func(ctx context.Context) (any, error) {
-		tr, err := x.ch.Trace(req.ID, req.Text, opt)
+		tr, err := x.ch.TraceContext(ctx, req.ID, req.Text, opt)
 		if err != nil {
 			return nil, err
 		}
