@@ -160,10 +160,32 @@ type DocReader struct {
 	idx  []byte // the whole docs.idx: 24 bytes a document
 	dec  *zstd.Decoder
 
-	mu    sync.Mutex
-	cache map[uint64]*list.Element
-	lru   *list.List
-	max   int
+	mu       sync.Mutex
+	cache    map[uint64]*list.Element
+	lru      *list.List
+	size     int64 // decompressed bytes cached
+	maxBytes int64
+}
+
+// DefaultDocCacheBytes bounds a document store's cache of decompressed
+// blocks (256 blocks of the default 64 KiB).
+const DefaultDocCacheBytes = 16 << 20
+
+// SetCacheBytes bounds the cache of decompressed blocks (at least one block
+// is kept, whatever the bound).
+func (r *DocReader) SetCacheBytes(n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.maxBytes = n
+	r.evict()
+}
+
+func (r *DocReader) evict() {
+	for r.size > r.maxBytes && r.lru.Len() > 1 {
+		old := r.lru.Remove(r.lru.Back()).(*cachedBlock)
+		delete(r.cache, old.off)
+		r.size -= int64(len(old.data))
+	}
 }
 
 type cachedBlock struct {
@@ -189,7 +211,7 @@ func OpenDocReader(data, idx string) (*DocReader, error) {
 		f.Close()
 		return nil, err
 	}
-	return &DocReader{data: f, idx: ib, dec: dec, cache: map[uint64]*list.Element{}, lru: list.New(), max: 256}, nil
+	return &DocReader{data: f, idx: ib, dec: dec, cache: map[uint64]*list.Element{}, lru: list.New(), maxBytes: DefaultDocCacheBytes}, nil
 }
 
 // Len is the number of documents.
@@ -273,10 +295,8 @@ func (r *DocReader) block(off, clen uint64) ([]byte, error) {
 		return el.Value.(*cachedBlock).data, nil
 	}
 	r.cache[off] = r.lru.PushFront(&cachedBlock{off: off, data: data})
-	if r.lru.Len() > r.max {
-		old := r.lru.Remove(r.lru.Back()).(*cachedBlock)
-		delete(r.cache, old.off)
-	}
+	r.size += int64(len(data))
+	r.evict()
 	return data, nil
 }
 

@@ -1,9 +1,11 @@
 package index
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -108,5 +110,49 @@ func TestDocStoreRoundTrip(t *testing.T) {
 	}
 	if _, err := r.Doc(uint32(len(texts))); err == nil {
 		t.Fatal("doc beyond the end read without error")
+	}
+}
+
+// The doc store's block cache holds at most its byte bound (and at least
+// one block), and documents read through a small cache are still right.
+func TestDocStoreCacheBound(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewDocWriter(filepath.Join(dir, DocsFile), filepath.Join(dir, DocsIndexFile), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for i := 0; i < 200; i++ {
+		s := fmt.Sprintf("document %d %s", i, strings.Repeat("x", 300+i))
+		texts = append(texts, s)
+		if _, err := w.Add(&DocMeta{ID: fmt.Sprint(i)}, []byte(s), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenDocReader(filepath.Join(dir, DocsFile), filepath.Join(dir, DocsIndexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.SetCacheBytes(3000) // about two of these ~1.3 KB blocks
+	for round := 0; round < 2; round++ {
+		for i, s := range texts {
+			d, err := r.Doc(uint32(i))
+			if err != nil || string(d.Text) != s {
+				t.Fatalf("doc %d: %v", i, err)
+			}
+			r.mu.Lock()
+			size, n := r.size, r.lru.Len()
+			r.mu.Unlock()
+			if size > 3000 && n > 1 {
+				t.Fatalf("cache holds %d bytes in %d blocks, bound 3000", size, n)
+			}
+		}
+	}
+	if r.lru.Len() == 0 {
+		t.Fatal("nothing cached")
 	}
 }

@@ -51,6 +51,10 @@ type ShardStats struct {
 type OpenOptions struct {
 	NoBloom   bool  // skip the Bloom filters (for measuring what they save)
 	CacheSize int64 // Pebble block cache per index, bytes (default 64 MiB)
+	// DocCacheBytes bounds the decompressed doc-store blocks cached, for
+	// the whole index (split evenly over its shards); default
+	// DefaultDocCacheBytes a shard.
+	DocCacheBytes int64
 }
 
 // Open opens the index in dir, refusing incomplete indexes, unknown format
@@ -124,6 +128,9 @@ func openShard(dir string, m *Manifest, popts *pebble.Options, opt OpenOptions) 
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("cannot open shard %q documents: %w", dir, err)
+	}
+	if opt.DocCacheBytes > 0 {
+		s.docs.SetCacheBytes(opt.DocCacheBytes / int64(max(len(m.Shards), 1)))
 	}
 	if sm.BucketBits < MinBucketBits || sm.BucketBits > MaxBucketBits {
 		s.Close()

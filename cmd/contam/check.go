@@ -120,7 +120,10 @@ or input errors, 2 on usage errors.`,
 				}
 				hdr.Index, hdr.N, hdr.Normalize = "brute-force scan", bruteN, bruteNorm
 			} else {
-				ix, err := index.Open(ixDir, index.OpenOptions{NoBloom: noBloom, CacheSize: pebbleCache})
+				// The doc store's cache of decompressed blocks is part of
+				// the Go heap's share: a sixteenth of the budget, split
+				// over the shards.
+				ix, err := index.Open(ixDir, index.OpenOptions{NoBloom: noBloom, CacheSize: pebbleCache, DocCacheBytes: int64(mem) / 16})
 				if err != nil {
 					return err
 				}
@@ -186,7 +189,7 @@ or input errors, 2 on usage errors.`,
 	f.IntVar(&qopt.TopDocs, "top-docs", query.DefaultTopDocs, "documents shown per item")
 	f.IntVar(&qopt.Context, "context", query.DefaultContext, "characters of document context shown on each side of a match")
 	f.IntVar(&qopt.Workers, "workers", 0, "items checked at once (default: number of cores)")
-	f.Var(&mem, "memory", "memory budget of the check: items are verified in batches whose anchors and matches fit in it; it also sizes the document and Pebble caches and the Go heap limit; the doc store's block cache (256 blocks a shard: 16 MiB with 64 KiB blocks) comes on top")
+	f.Var(&mem, "memory", "memory budget of the check: items are verified in batches whose anchors and matches fit in it; it also sizes the document and Pebble caches and the Go heap limit, the doc store's block cache included")
 	f.StringArrayVar(&qopt.Standards, "standard", nil, "also judge by a named standard (repeatable): "+strings.Join(query.StandardNames, ", ")+"; see docs/standards.md")
 	f.IntVar(&qopt.Std.GPT3N, "gpt3-n", 0, "gpt3: n-gram length (default: 5th percentile of item lengths, clamped to [8, 13])")
 	f.IntVar(&qopt.Std.GPT3MaxDocs, "gpt3-max-docs", 10, "gpt3: ignore n-grams found in more documents than this (-1: the unfiltered variant)")
