@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/contam-dev/contam/index"
 	"github.com/contam-dev/contam/index/text"
 )
 
@@ -178,6 +179,64 @@ type PhraseResult struct {
 	Hits        []PhraseHit `json:"hits,omitempty"`   // find: documents, in (id, source, offset) order, paginated
 }
 
+// phraseCand is where a phrase may start: a document and a token position.
+type phraseCand struct {
+	doc   uint32
+	start int
+}
+
+// phraseCandidates returns the possible starts of a phrase with n-gram
+// hashes in a shard, in (document, position) order. With all anchors every
+// occurrence has a posting for each of its n-grams, so the rarest n-gram's
+// postings, shifted back by its offset, are all the candidates (and an
+// n-gram without postings means none). With sampled anchors an occurrence
+// holds an anchor at some offset, so the candidates are the union over all
+// offsets.
+func phraseCandidates(sh *index.Shard, hashes []uint64, allAnchors bool) ([]phraseCand, error) {
+	var cands []phraseCand
+	if allAnchors {
+		var best []index.Posting
+		bestOff := -1
+		for off, h := range hashes {
+			ps, err := sh.Postings(h, nil)
+			if err != nil {
+				return nil, err
+			}
+			if bestOff < 0 || len(ps) < len(best) {
+				best, bestOff = ps, off
+			}
+			if len(ps) == 0 {
+				break
+			}
+		}
+		for _, p := range best {
+			cands = append(cands, phraseCand{p.Doc, int(p.Pos) - bestOff})
+		}
+		return cands, nil
+	}
+	seen := map[phraseCand]bool{}
+	for off, h := range hashes {
+		ps, err := sh.Postings(h, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			k := phraseCand{p.Doc, int(p.Pos) - off}
+			if !seen[k] {
+				seen[k] = true
+				cands = append(cands, k)
+			}
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].doc != cands[j].doc {
+			return cands[i].doc < cands[j].doc
+		}
+		return cands[i].start < cands[j].start
+	})
+	return cands, nil
+}
+
 // PhraseHit is a document holding a phrase; Match shows its first occurrence.
 type PhraseHit struct {
 	DocHit
@@ -224,59 +283,9 @@ func (c *Checker) PhraseContext(ctx context.Context, phrase string, offset, limi
 	}
 	var found []*occ
 	for si, sh := range c.ix.Shards {
-		// The rarest n-gram of the phrase bounds the candidates.
-		var best []uint32
-		bestOff := -1
-		var bestPos []uint32
-		for off, h := range hashes {
-			ps, err := sh.Postings(h, nil)
-			if err != nil {
-				return r, err
-			}
-			if bestOff < 0 || len(ps) < len(best) {
-				best, bestPos, bestOff = best[:0], bestPos[:0], off
-				for _, p := range ps {
-					best = append(best, p.Doc)
-					bestPos = append(bestPos, p.Pos)
-				}
-			}
-			if len(ps) == 0 {
-				break
-			}
-		}
-		// Candidate occurrence starts, as (doc, start) pairs.
-		type cand struct {
-			doc   uint32
-			start int
-		}
-		var cands []cand
-		if g == n {
-			for i, doc := range best {
-				cands = append(cands, cand{doc, int(bestPos[i]) - bestOff})
-			}
-		} else {
-			seen := map[cand]bool{}
-			for off, h := range hashes {
-				ps, err := sh.Postings(h, nil)
-				if err != nil {
-					return r, err
-				}
-				for _, p := range ps {
-					k := cand{p.Doc, int(p.Pos) - off}
-					if !seen[k] {
-						seen[k] = true
-						cands = append(cands, k)
-					}
-				}
-			}
-			// Document order, and positions in order inside a document,
-			// as the all-anchors path gives them.
-			sort.Slice(cands, func(i, j int) bool {
-				if cands[i].doc != cands[j].doc {
-					return cands[i].doc < cands[j].doc
-				}
-				return cands[i].start < cands[j].start
-			})
+		cands, err := phraseCandidates(sh, hashes, g == n)
+		if err != nil {
+			return r, err
 		}
 		byDoc := map[uint32]*occ{}
 		var order []uint32
