@@ -1,7 +1,5 @@
 package shard
 
-import "github.com/contam-dev/contam/index"
-
 // Anchor schemes: which n-gram positions of a document get postings.
 //
 //	all        every position.
@@ -15,9 +13,6 @@ import "github.com/contam-dev/contam/index"
 //
 // The query side always looks up every n-gram of an item, so the scheme
 // changes only which spans are guaranteed, never what verification reports.
-
-// ParseAnchors validates an anchor scheme name and returns W (1 for "all").
-func ParseAnchors(s string) (int, error) { return index.ParseAnchors(s) }
 
 // winnow appends to dst the positions of hs kept by winnowing with window w.
 func winnow(dst []int, hs []uint64, w int) []int {

@@ -3,6 +3,8 @@ package shard
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/contam-dev/contam/index"
 )
 
 func TestWinnowKeepsOnePositionPerWindow(t *testing.T) {
@@ -36,10 +38,10 @@ func TestWinnowKeepsOnePositionPerWindow(t *testing.T) {
 			}
 		}
 	}
-	if _, err := ParseAnchors("winnow-0"); err == nil {
+	if _, err := index.ParseAnchors("winnow-0"); err == nil {
 		t.Fatal("winnow-0 accepted")
 	}
-	if w, err := ParseAnchors("winnow-12"); err != nil || w != 12 {
+	if w, err := index.ParseAnchors("winnow-12"); err != nil || w != 12 {
 		t.Fatal(w, err)
 	}
 }

@@ -42,7 +42,7 @@ var ErrExists = errors.New("shard: output exists (use --force to replace it)")
 // Options configure a build.
 type Options struct {
 	Normalizer   string  // default text.Default
-	Anchors      string  // anchor scheme: "all" (default) or "winnow-W", see ParseAnchors
+	Anchors      string  // anchor scheme: "all" (default) or "winnow-W", see index.ParseAnchors
 	N            int     // n-gram length, default DefaultN
 	Seed         uint64  // hash seed, default DefaultSeed
 	Shards       int     // number of shards; capped at the number of input files
@@ -100,7 +100,7 @@ func (o *Options) defaults(nInputs int) error {
 	if o.Anchors == "" {
 		o.Anchors = "all"
 	}
-	if _, err := ParseAnchors(o.Anchors); err != nil {
+	if _, err := index.ParseAnchors(o.Anchors); err != nil {
 		return err
 	}
 	if o.N < 1 || o.N > 32 {

@@ -64,7 +64,7 @@ func newWriter(dir string, params index.Params, memBytes int64, docBlockSize int
 	if maxEntries < 1<<16 {
 		maxEntries = 1 << 16
 	}
-	window, err := ParseAnchors(params.Anchors)
+	window, err := index.ParseAnchors(params.Anchors)
 	if err != nil {
 		return nil, err
 	}
